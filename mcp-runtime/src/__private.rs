@@ -1,0 +1,131 @@
+//! What generated code names. Not a public API: it changes with the macros, in lockstep.
+
+use std::future::Future;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub use crate::Ctx;
+pub use crate::protocol::messages::{Implementation, ToolAnnotations};
+pub use crate::server::McpServer;
+pub use crate::tool::{Bound, Constraint, InputSpec, IntoToolResult, ParamSpec, ToolArgs, ToolDef, ToolFuture, ToolMeta, ToolOutcome};
+
+/// The schema of a parameter's type.
+pub fn schema_of<T: ToolArg>(generator: &mut SchemaGenerator) -> Schema {
+    generator.subschema_for::<T>()
+}
+
+/// Whether a parameter may be left out: its type can be built from an absent (`null`) value, as
+/// `Option<T>` can. Decided by the type's own `Deserialize`, never by its name.
+pub fn accepts_absent<T: ToolArg>() -> bool {
+    serde_json::from_value::<T>(Value::Null).is_ok()
+}
+
+/// A `default = …` value as JSON, for the schema's `default`.
+pub fn default_json<T: Serialize>(value: T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// The output schema of a return type.
+pub fn output_schema_of<R: IntoToolResult>(generator: &mut SchemaGenerator) -> Option<Schema> {
+    R::output_schema(generator)
+}
+
+/// Boxes a handler's future, turning its value into tool output.
+pub fn respond<'a, R: IntoToolResult>(future: impl Future<Output = R> + Send + 'a) -> ToolFuture<'a> {
+    Box::pin(async move { ToolOutcome::Output(future.await.into_tool_output()) })
+}
+
+/// A type a tool can take as an argument.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a tool argument: it must implement `serde::Deserialize` and `schemars::JsonSchema`",
+    label = "this argument's type lacks `Deserialize` or `JsonSchema`",
+    note = "derive both: `#[derive(serde::Deserialize, schemars::JsonSchema)]`"
+)]
+pub trait ToolArg: DeserializeOwned + JsonSchema {}
+impl<T: DeserializeOwned + JsonSchema> ToolArg for T {}
+
+/// Checks, at the argument's span, that its type can be a tool argument.
+pub const fn assert_tool_arg<T: ToolArg>() {}
+
+/// Checks, at the return type's span, that it can be a tool result.
+pub const fn assert_tool_result<R: IntoToolResult>() {}
+
+/// A number `#[arg(range(...))]` can bound.
+#[diagnostic::on_unimplemented(
+    message = "`#[arg(range(...))]` needs a numeric argument, and `{Self}` is not a number",
+    label = "not a number",
+    note = "for strings and lists, use `#[arg(length(min = …, max = …))]`"
+)]
+pub trait RangeArg {}
+
+/// A string, list or map `#[arg(length(...))]` can bound, with the keywords that bound it.
+#[diagnostic::on_unimplemented(
+    message = "`#[arg(length(...))]` needs a string, list or map argument, and `{Self}` is none of these",
+    label = "has no length",
+    note = "for numbers, use `#[arg(range(min = …, max = …))]`"
+)]
+pub trait LengthArg {
+    /// The (min, max) keywords.
+    const KEYWORDS: (&'static str, &'static str);
+}
+
+/// A string `#[arg(pattern = "...")]` can match.
+#[diagnostic::on_unimplemented(message = "`#[arg(pattern = ...)]` needs a string argument, and `{Self}` is not a string", label = "not a string")]
+pub trait PatternArg {}
+
+/// The length keywords of `T`, checked at the argument's span.
+pub const fn length_keywords<T: LengthArg>() -> (&'static str, &'static str) {
+    T::KEYWORDS
+}
+
+/// Checks, at the argument's span, that `range` fits its type.
+pub const fn assert_range_arg<T: RangeArg>() {}
+
+/// Checks, at the argument's span, that `pattern` fits its type.
+pub const fn assert_pattern_arg<T: PatternArg>() {}
+
+macro_rules! impl_marker {
+    ($trait:ident: $($t:ty),*) => { $(impl $trait for $t {})* };
+}
+impl_marker!(RangeArg: i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64);
+impl_marker!(PatternArg: String, Box<str>, std::borrow::Cow<'static, str>);
+impl<T: RangeArg> RangeArg for Option<T> {}
+impl<T: PatternArg> PatternArg for Option<T> {}
+
+const STRING: (&str, &str) = ("minLength", "maxLength");
+const ARRAY: (&str, &str) = ("minItems", "maxItems");
+const OBJECT: (&str, &str) = ("minProperties", "maxProperties");
+
+impl LengthArg for String {
+    const KEYWORDS: (&'static str, &'static str) = STRING;
+}
+impl LengthArg for Box<str> {
+    const KEYWORDS: (&'static str, &'static str) = STRING;
+}
+impl LengthArg for std::borrow::Cow<'static, str> {
+    const KEYWORDS: (&'static str, &'static str) = STRING;
+}
+impl<T> LengthArg for Vec<T> {
+    const KEYWORDS: (&'static str, &'static str) = ARRAY;
+}
+impl<T> LengthArg for std::collections::VecDeque<T> {
+    const KEYWORDS: (&'static str, &'static str) = ARRAY;
+}
+impl<T, S> LengthArg for std::collections::HashSet<T, S> {
+    const KEYWORDS: (&'static str, &'static str) = ARRAY;
+}
+impl<T> LengthArg for std::collections::BTreeSet<T> {
+    const KEYWORDS: (&'static str, &'static str) = ARRAY;
+}
+impl<K, V, S> LengthArg for std::collections::HashMap<K, V, S> {
+    const KEYWORDS: (&'static str, &'static str) = OBJECT;
+}
+impl<K, V> LengthArg for std::collections::BTreeMap<K, V> {
+    const KEYWORDS: (&'static str, &'static str) = OBJECT;
+}
+impl<T: LengthArg> LengthArg for Option<T> {
+    const KEYWORDS: (&'static str, &'static str) = T::KEYWORDS;
+}

@@ -1,0 +1,57 @@
+//! Errors of building and serving a server (not of tool calls: those are results).
+
+use std::fmt;
+
+/// Why a server could not be built or stopped serving.
+#[non_exhaustive]
+pub enum Error {
+    /// A tool's schema cannot be enforced as advertised (every problem listed).
+    Schema {
+        /// The tool.
+        tool: String,
+        /// What is wrong, each with its JSON Pointer into the schema.
+        problems: Vec<String>,
+    },
+    /// Two tools were registered under one name.
+    DuplicateTool(String),
+    /// Reading or writing the transport failed.
+    Io(std::io::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Schema { tool, problems } => {
+                write!(f, "the input schema of tool `{tool}` cannot be enforced:")?;
+                for problem in problems {
+                    write!(f, "\n  - {problem}")?;
+                }
+                Ok(())
+            }
+            Error::DuplicateTool(name) => write!(f, "two tools are named `{name}`; tool names must be unique"),
+            Error::Io(error) => write!(f, "transport I/O failed: {error}"),
+        }
+    }
+}
+
+// `main` returning `Result<(), Error>` prints `Debug`: make it the readable form.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(error: std::io::Error) -> Self {
+        Error::Io(error)
+    }
+}

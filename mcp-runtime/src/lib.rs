@@ -1,0 +1,51 @@
+//! Production MCP servers from plain Rust functions.
+//!
+//! ```no_run
+//! use mcp_runtime::prelude::*;
+//!
+//! /// Adds two integers.
+//! #[tool]
+//! async fn add(a: i64, b: i64) -> i64 {
+//!     a + b
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), mcp_runtime::Error> {
+//!     Server::builder(server_info!()).tool(add_tool()).build()?.serve_stdio().await
+//! }
+//! ```
+//!
+//! `#[tool]` generates the tool's JSON Schema, the validation that enforces exactly that schema
+//! (bad arguments get code -32602 with every violation listed), the narrowing into typed
+//! arguments, and a catch-all that turns `Err` and panics into `isError: true` results.
+//! `#[mcp_server]` does the same for every `#[tool]` method of an impl block.
+
+mod context;
+mod error;
+pub mod logging;
+pub mod protocol;
+mod schema;
+pub mod server;
+pub mod tool;
+pub mod transport;
+pub mod validate;
+
+pub mod prelude;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use context::Ctx;
+pub use error::Error;
+pub use mcp_macros::{mcp_server, tool};
+pub use protocol::messages::{CallToolResult, Content, Implementation};
+pub use server::{ArgumentErrorChannel, McpServer, Server, ServerBuilder, UnknownArguments};
+pub use tool::{Json, ToolDef, ToolError};
+
+/// The calling crate's name and version as an [`Implementation`], for `serverInfo`.
+#[macro_export]
+macro_rules! server_info {
+    () => {
+        $crate::Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+    };
+}

@@ -1,0 +1,7 @@
+//! The protocol: JSON-RPC framing, MCP versions and message bodies. Nothing here does I/O.
+
+pub mod jsonrpc;
+pub mod messages;
+mod version;
+
+pub use version::ProtocolVersion;

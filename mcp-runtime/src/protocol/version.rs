@@ -1,0 +1,98 @@
+//! MCP protocol versions and what each one changed that this crate has to honour.
+
+use std::fmt;
+
+/// An MCP protocol revision this crate serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ProtocolVersion {
+    /// The first dated revision.
+    V2024_11_05,
+    /// Adds tool annotations, audio content and JSON-RPC batches.
+    V2025_03_26,
+    /// Adds titles, structured tool output and resource links; removes batches.
+    V2025_06_18,
+    /// Bad tool arguments become tool execution errors (SEP-1303); JSON Schema 2020-12 by default.
+    V2025_11_25,
+}
+
+impl ProtocolVersion {
+    /// Every version served, oldest first.
+    pub const ALL: [ProtocolVersion; 4] = [Self::V2024_11_05, Self::V2025_03_26, Self::V2025_06_18, Self::V2025_11_25];
+
+    /// The newest version served: the answer to a request for a version we do not know.
+    pub const LATEST: ProtocolVersion = Self::V2025_11_25;
+
+    /// The version's wire name, such as `"2025-06-18"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::V2024_11_05 => "2024-11-05",
+            Self::V2025_03_26 => "2025-03-26",
+            Self::V2025_06_18 => "2025-06-18",
+            Self::V2025_11_25 => "2025-11-25",
+        }
+    }
+
+    /// The version with this wire name, if served.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|version| version.as_str() == name)
+    }
+
+    /// The version to answer an `initialize` that asked for `requested`.
+    ///
+    /// Lifecycle, "Version Negotiation": if the server supports the requested version it MUST
+    /// respond with the same version; otherwise it MUST respond with another version it supports,
+    /// which SHOULD be the latest.
+    pub fn negotiate(requested: &str) -> Self {
+        Self::parse(requested).unwrap_or(Self::LATEST)
+    }
+
+    /// Tool annotations (`readOnlyHint`, …) exist from 2025-03-26 on.
+    pub fn has_tool_annotations(self) -> bool {
+        self >= Self::V2025_03_26
+    }
+
+    /// Tool titles, `outputSchema` and `structuredContent` exist from 2025-06-18 on.
+    pub fn has_structured_output(self) -> bool {
+        self >= Self::V2025_06_18
+    }
+
+    /// JSON-RPC batches are part of 2025-03-26 only: added there, removed in 2025-06-18.
+    /// 2024-11-05 inherits them from JSON-RPC 2.0.
+    pub fn accepts_batches(self) -> bool {
+        self <= Self::V2025_03_26
+    }
+
+    /// From 2025-11-25 on, input validation errors are tool execution errors (SEP-1303).
+    pub fn reports_bad_arguments_as_tool_errors(self) -> bool {
+        self >= Self::V2025_11_25
+    }
+}
+
+impl fmt::Display for ProtocolVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiation_answers_the_requested_version_or_the_latest() {
+        for version in ProtocolVersion::ALL {
+            assert_eq!(ProtocolVersion::negotiate(version.as_str()), version);
+        }
+        assert_eq!(ProtocolVersion::negotiate("2023-01-01"), ProtocolVersion::LATEST);
+        assert_eq!(ProtocolVersion::negotiate("2099-01-01"), ProtocolVersion::LATEST);
+    }
+
+    #[test]
+    fn era_features() {
+        assert!(!ProtocolVersion::V2024_11_05.has_tool_annotations());
+        assert!(ProtocolVersion::V2025_03_26.accepts_batches());
+        assert!(!ProtocolVersion::V2025_06_18.accepts_batches());
+        assert!(!ProtocolVersion::V2025_06_18.reports_bad_arguments_as_tool_errors());
+        assert!(ProtocolVersion::V2025_11_25.reports_bad_arguments_as_tool_errors());
+    }
+}

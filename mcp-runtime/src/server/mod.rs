@@ -1,0 +1,239 @@
+//! A server: its identity, its tools (schemas compiled, calls type-erased) and its options.
+//! Transports open [`Session`]s on it.
+
+mod call;
+mod session;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+
+use crate::protocol::messages::{Implementation, ToolDescriptor};
+use crate::tool::{ToolArgs, ToolDef, ToolFuture};
+use crate::validate::{self, CompiledSchema};
+use crate::{Ctx, Error, schema};
+
+pub use session::{Reply, Session};
+
+/// Where bad tool arguments are reported. The code is -32602 in every case.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ArgumentErrorChannel {
+    /// As the negotiated version says: a JSON-RPC error up to 2025-06-18; from 2025-11-25 on a
+    /// tool result with `isError: true` and `structuredContent.error` (SEP-1303).
+    #[default]
+    ByVersion,
+    /// Always a JSON-RPC error with `data.violations`.
+    JsonRpcError,
+    /// Always an `isError: true` tool result.
+    ToolResult,
+}
+
+/// What to do with arguments a tool does not declare.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UnknownArguments {
+    /// Reject them (advertised as `additionalProperties: false`).
+    #[default]
+    Reject,
+    /// Accept and drop them.
+    Ignore,
+}
+
+/// Assembles a [`Server`]: identity, tools and options.
+pub struct ServerBuilder<S> {
+    state: S,
+    info: Implementation,
+    instructions: Option<String>,
+    tools: Vec<ToolDef<S>>,
+    unknown_arguments: UnknownArguments,
+    argument_errors: ArgumentErrorChannel,
+    page_size: usize,
+}
+
+impl<S: Send + Sync + 'static> ServerBuilder<S> {
+    /// A server named by `info` (use [`server_info!`](crate::server_info) for the calling crate's
+    /// name and version) whose tools receive `&state`.
+    pub fn new(info: Implementation, state: S) -> Self {
+        ServerBuilder {
+            state,
+            info,
+            instructions: None,
+            tools: Vec::new(),
+            unknown_arguments: UnknownArguments::default(),
+            argument_errors: ArgumentErrorChannel::default(),
+            page_size: 100,
+        }
+    }
+
+    /// Adds a tool, such as the `add_tool()` that `#[tool] fn add` generates.
+    pub fn tool(mut self, tool: ToolDef<S>) -> Self {
+        self.tools.push(tool);
+        self
+    }
+
+    /// Adds several tools.
+    pub fn tools(mut self, tools: impl IntoIterator<Item = ToolDef<S>>) -> Self {
+        self.tools.extend(tools);
+        self
+    }
+
+    /// Instructions for the client, sent in the `initialize` result.
+    pub fn instructions(mut self, instructions: impl Into<String>) -> Self {
+        self.instructions = Some(instructions.into());
+        self
+    }
+
+    /// Display title of the server (2025-06-18 and later).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.info.title = Some(title.into());
+        self
+    }
+
+    /// Whether undeclared arguments are rejected (the default) or ignored.
+    pub fn unknown_arguments(mut self, policy: UnknownArguments) -> Self {
+        self.unknown_arguments = policy;
+        self
+    }
+
+    /// Forces the channel for bad-argument errors, whatever the negotiated version.
+    pub fn argument_errors(mut self, channel: ArgumentErrorChannel) -> Self {
+        self.argument_errors = channel;
+        self
+    }
+
+    /// Tools per `tools/list` page (default 100); further pages are reached with `nextCursor`.
+    pub fn page_size(mut self, page_size: usize) -> Self {
+        self.page_size = page_size.max(1);
+        self
+    }
+
+    /// Builds the server: generates every schema and compiles it for validation.
+    ///
+    /// Fails, listing every problem of a tool, when a schema could not be enforced as advertised,
+    /// and when two tools share a name.
+    pub fn build(self) -> Result<Server, Error> {
+        let state = Arc::new(self.state);
+        let reject_unknown = self.unknown_arguments == UnknownArguments::Reject;
+        let mut tools = Vec::with_capacity(self.tools.len());
+        let mut by_name = HashMap::with_capacity(self.tools.len());
+        for def in self.tools {
+            if by_name.insert(def.meta.name, tools.len()).is_some() {
+                return Err(Error::DuplicateTool(def.meta.name.to_owned()));
+            }
+            tools.push(RegisteredTool::new(def, &state, reject_unknown)?);
+        }
+        Ok(Server {
+            shared: Arc::new(Shared {
+                info: self.info,
+                instructions: self.instructions,
+                tools,
+                by_name,
+                argument_errors: self.argument_errors,
+                page_size: self.page_size,
+            }),
+        })
+    }
+}
+
+/// A built server, cheap to clone. Serve it with a transport, or open sessions on it directly.
+#[derive(Clone)]
+pub struct Server {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    info: Implementation,
+    instructions: Option<String>,
+    tools: Vec<RegisteredTool>,
+    by_name: HashMap<&'static str, usize>,
+    argument_errors: ArgumentErrorChannel,
+    page_size: usize,
+}
+
+type ErasedCall = Box<dyn Fn(Ctx, ToolArgs) -> ToolFuture<'static> + Send + Sync>;
+
+struct RegisteredTool {
+    descriptor: ToolDescriptor,
+    validator: CompiledSchema,
+    /// Whether structured output is wrapped as `{"result": …}` (its schema is not an object).
+    wrap_output: bool,
+    call: ErasedCall,
+}
+
+impl RegisteredTool {
+    fn new<S: Send + Sync + 'static>(def: ToolDef<S>, state: &Arc<S>, reject_unknown: bool) -> Result<Self, Error> {
+        let input_schema = schema::input_schema(&def.input, reject_unknown);
+        let validator = validate::compile(&input_schema).map_err(|problems| Error::Schema { tool: def.meta.name.to_owned(), problems })?;
+        let (output_schema, wrap_output) = match schema::output_schema(def.output_schema) {
+            Some((schema, wrap)) => (Some(schema), wrap),
+            None => (None, false),
+        };
+        let descriptor = ToolDescriptor {
+            name: def.meta.name.to_owned(),
+            title: def.meta.title.map(str::to_owned),
+            description: def.meta.description.map(str::to_owned),
+            input_schema,
+            output_schema,
+            annotations: def.meta.annotations,
+        };
+        let (thunk, state) = (def.call, Arc::clone(state));
+        let call: ErasedCall = Box::new(move |ctx, args| {
+            let state = Arc::clone(&state);
+            Box::pin(async move { thunk(&state, ctx, args).await })
+        });
+        Ok(RegisteredTool { descriptor, validator, wrap_output, call })
+    }
+}
+
+impl Server {
+    /// A builder for a server without state, for free-function tools.
+    pub fn builder(info: Implementation) -> ServerBuilder<()> {
+        ServerBuilder::new(info, ())
+    }
+
+    /// A new session (one per client connection).
+    pub fn session(&self) -> Arc<Session> {
+        Arc::new(Session::new(self.clone()))
+    }
+
+    /// The server's name and version, as sent in `serverInfo`.
+    pub fn info(&self) -> &Implementation {
+        &self.shared.info
+    }
+
+    /// The tools, in registration order.
+    pub fn tools(&self) -> impl Iterator<Item = &ToolDescriptor> {
+        self.shared.tools.iter().map(|tool| &tool.descriptor)
+    }
+
+    /// Serves newline-delimited JSON-RPC on stdin/stdout until stdin ends.
+    pub async fn serve_stdio(self) -> Result<(), Error> {
+        crate::transport::stdio::serve(self, crate::transport::stdio::StdioOptions::default()).await
+    }
+}
+
+/// Implemented by `#[mcp_server]` for the impl block's type: the server's identity and tools.
+pub trait McpServer: Sized + Send + Sync + 'static {
+    /// `serverInfo`: the crate's name and version unless the attribute says otherwise.
+    fn server_info() -> Implementation;
+
+    /// The `#[tool]` methods of the impl block.
+    fn tool_defs() -> Vec<ToolDef<Self>>;
+
+    /// A builder holding this value as state and its tools, for adding options or more tools.
+    fn into_builder(self) -> ServerBuilder<Self> {
+        ServerBuilder::new(Self::server_info(), self).tools(Self::tool_defs())
+    }
+
+    /// Builds the server with default options.
+    fn into_server(self) -> Result<Server, Error> {
+        self.into_builder().build()
+    }
+
+    /// Builds the server, sets up logging to stderr, and serves it over stdio until stdin ends.
+    fn serve_stdio(self) -> impl Future<Output = Result<(), Error>> + Send {
+        async move {
+            crate::logging::init_stderr();
+            self.into_server()?.serve_stdio().await
+        }
+    }
+}

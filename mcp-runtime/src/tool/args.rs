@@ -1,0 +1,147 @@
+//! Narrowing validated JSON arguments into the handler's Rust types.
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::{ToolFuture, ToolOutcome};
+use crate::validate::Violation;
+
+/// The arguments of one call, already checked against the tool's schema, being narrowed.
+///
+/// Every failed narrowing is recorded as a violation, so the client hears about all of them at once.
+#[derive(Debug, Default)]
+pub struct ToolArgs {
+    values: Map<String, Value>,
+    violations: Vec<Violation>,
+}
+
+impl ToolArgs {
+    pub(crate) fn new(values: Map<String, Value>) -> Self {
+        ToolArgs { values, violations: Vec::new() }
+    }
+
+    /// Takes the argument `name` as a `T`; an absent argument is read as `null`, which an
+    /// `Option<T>` accepts as `None`.
+    #[doc(hidden)]
+    pub fn take<T: DeserializeOwned>(&mut self, name: &'static str) -> Option<T> {
+        let value = self.values.remove(name).unwrap_or(Value::Null);
+        self.narrow(value, &pointer_segment(name))
+    }
+
+    /// Takes the argument `name`, or `default()` when the client left it out.
+    #[doc(hidden)]
+    pub fn take_or<T: DeserializeOwned>(&mut self, name: &'static str, default: impl FnOnce() -> T) -> Option<T> {
+        match self.values.remove(name) {
+            Some(value) => self.narrow(value, &pointer_segment(name)),
+            None => Some(default()),
+        }
+    }
+
+    /// Takes the whole arguments object as one `T` (`#[arg(flatten)]`).
+    #[doc(hidden)]
+    pub fn take_all<T: DeserializeOwned>(&mut self) -> Option<T> {
+        let values = std::mem::take(&mut self.values);
+        self.narrow(Value::Object(values), "")
+    }
+
+    /// The outcome for arguments that failed narrowing. Call only after a `take*` returned `None`.
+    #[doc(hidden)]
+    pub fn into_invalid<'a>(self) -> ToolFuture<'a> {
+        Box::pin(std::future::ready(ToolOutcome::InvalidArguments(self.violations)))
+    }
+
+    fn narrow<T: DeserializeOwned>(&mut self, value: Value, base: &str) -> Option<T> {
+        match serde_path_to_error::deserialize::<_, T>(value) {
+            Ok(narrowed) => Some(narrowed),
+            Err(error) => {
+                let path = format!("{base}{}", pointer_of(error.path()));
+                // serde's own message repeats the value received; name the type instead.
+                let message = format!("cannot be represented as `{}`", short_type_name(std::any::type_name::<T>()));
+                self.violations.push(Violation { path, keyword: "format".into(), message });
+                None
+            }
+        }
+    }
+}
+
+fn pointer_segment(name: &str) -> String {
+    format!("/{}", name.replace('~', "~0").replace('/', "~1"))
+}
+
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+            Segment::Map { key } => pointer.push_str(&pointer_segment(key)),
+            Segment::Enum { variant } => pointer.push_str(&pointer_segment(variant)),
+            Segment::Unknown => {}
+        }
+    }
+    pointer
+}
+
+/// `core::option::Option<my_crate::Status>` → `Option<Status>`.
+fn short_type_name(full: &str) -> String {
+    let mut out = String::with_capacity(full.len());
+    let mut word = String::new();
+    for c in full.chars() {
+        if c.is_alphanumeric() || c == '_' || c == ':' {
+            word.push(c);
+        } else {
+            out.push_str(word.rsplit("::").next().unwrap_or(&word));
+            word.clear();
+            out.push(c);
+        }
+    }
+    out.push_str(word.rsplit("::").next().unwrap_or(&word));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn args(value: Value) -> ToolArgs {
+        ToolArgs::new(value.as_object().unwrap().clone())
+    }
+
+    #[test]
+    fn integers_beyond_i64_are_violations() {
+        let mut a = args(json!({"a": 9223372036854775808u64, "b": 2}));
+        assert_eq!(a.take::<i64>("a"), None);
+        assert_eq!(a.take::<i64>("b"), Some(2));
+        assert_eq!(a.violations.len(), 1);
+        assert_eq!(a.violations[0].path, "/a");
+        assert_eq!(a.violations[0].keyword, "format");
+        assert_eq!(a.violations[0].message, "cannot be represented as `i64`");
+    }
+
+    #[test]
+    fn absent_values_are_none_or_the_default() {
+        let mut a = args(json!({}));
+        assert_eq!(a.take::<Option<String>>("s"), Some(None));
+        assert_eq!(a.take_or::<u32>("limit", || 10), Some(10));
+        assert!(a.violations.is_empty());
+    }
+
+    #[test]
+    fn nested_paths_are_pointers() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Filter {
+            tags: Vec<u8>,
+        }
+        let mut a = args(json!({"filter": {"tags": [1, 300]}}));
+        assert!(a.take::<Filter>("filter").is_none());
+        assert_eq!(a.violations[0].path, "/filter/tags/1");
+    }
+
+    #[test]
+    fn type_names_are_shortened() {
+        assert_eq!(short_type_name("core::option::Option<my_crate::Status>"), "Option<Status>");
+        assert_eq!(short_type_name("u32"), "u32");
+    }
+}

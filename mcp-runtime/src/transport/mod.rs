@@ -1,0 +1,3 @@
+//! Transports: they move frames between a client and a [`Session`](crate::server::Session).
+
+pub mod stdio;

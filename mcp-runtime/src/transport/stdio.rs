@@ -1,0 +1,161 @@
+//! stdio: newline-delimited JSON-RPC on stdin/stdout. stdout carries protocol only.
+//!
+//! Transports, "stdio": messages are delimited by newlines and MUST NOT contain embedded
+//! newlines; the server MUST NOT write anything to stdout that is not a valid MCP message.
+
+use std::sync::Arc;
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+
+use crate::protocol::jsonrpc::{ErrorObject, INVALID_REQUEST, Response};
+use crate::server::{Reply, Server};
+use crate::Error;
+
+/// Limits of the stdio transport.
+#[derive(Clone, Debug)]
+pub struct StdioOptions {
+    /// Longest accepted line, in bytes (default 4 MiB). A longer line is answered with an error
+    /// and skipped; reading goes on.
+    pub max_line_bytes: usize,
+    /// Tool calls running at once (default 64). At the cap, reading pauses until one finishes.
+    pub max_in_flight: usize,
+}
+
+impl Default for StdioOptions {
+    fn default() -> Self {
+        StdioOptions { max_line_bytes: 4 * 1024 * 1024, max_in_flight: 64 }
+    }
+}
+
+/// Serves `server` on this process's stdin and stdout until stdin ends.
+pub async fn serve(server: Server, options: StdioOptions) -> Result<(), Error> {
+    serve_on(server, tokio::io::stdin(), tokio::io::stdout(), options).await
+}
+
+/// Serves `server` on any byte streams until `input` ends, then waits for calls in flight.
+pub async fn serve_on<R, W>(server: Server, input: R, output: W, options: StdioOptions) -> Result<(), Error>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let session = server.session();
+    let (lines, mut outgoing) = mpsc::channel::<String>(64);
+    let writer = tokio::spawn(async move {
+        let mut output = output;
+        while let Some(line) = outgoing.recv().await {
+            output.write_all(line.as_bytes()).await?;
+            output.write_all(b"\n").await?;
+            output.flush().await?;
+        }
+        Ok::<_, std::io::Error>(())
+    });
+
+    let permits = Arc::new(Semaphore::new(options.max_in_flight.max(1)));
+    let mut calls = JoinSet::new();
+    let mut input = BufReader::with_capacity(64 * 1024, input);
+    let mut line = Vec::new();
+    loop {
+        let reply = match read_line(&mut input, &mut line, options.max_line_bytes).await? {
+            LineRead::End => break,
+            LineRead::TooLong => Reply::Now(too_long(options.max_line_bytes)),
+            LineRead::Line if line.iter().all(u8::is_ascii_whitespace) => continue,
+            LineRead::Line => session.handle(&line),
+        };
+        let sent = match reply {
+            Reply::Silent => true,
+            Reply::Now(answer) => lines.send(answer).await.is_ok(),
+            Reply::Later(answer) => {
+                let permit = Arc::clone(&permits).acquire_owned().await.expect("the semaphore is never closed");
+                let lines = lines.clone();
+                calls.spawn(async move {
+                    if let Some(answer) = answer.await {
+                        let _client_gone = lines.send(answer).await;
+                    }
+                    drop(permit);
+                });
+                true
+            }
+        };
+        if !sent {
+            break; // The writer stopped: stdout is closed, nobody is listening.
+        }
+        while calls.try_join_next().is_some() {}
+    }
+    while calls.join_next().await.is_some() {}
+    drop(lines);
+    writer.await.map_err(|join| std::io::Error::other(join.to_string()))??;
+    Ok(())
+}
+
+enum LineRead {
+    Line,
+    TooLong,
+    End,
+}
+
+/// Reads one line into `line` (without its `\n` or `\r\n`), keeping at most `cap` bytes: a
+/// longer line is consumed to its end and reported as [`LineRead::TooLong`].
+async fn read_line<R: AsyncRead + Unpin>(input: &mut BufReader<R>, line: &mut Vec<u8>, cap: usize) -> std::io::Result<LineRead> {
+    line.clear();
+    let mut too_long = false;
+    loop {
+        let buffer = input.fill_buf().await?;
+        if buffer.is_empty() {
+            return Ok(match (too_long, line.is_empty()) {
+                (true, _) => LineRead::TooLong,
+                (false, true) => LineRead::End,
+                (false, false) => LineRead::Line,
+            });
+        }
+        let (chunk_end, complete) = match buffer.iter().position(|&b| b == b'\n') {
+            Some(newline) => (newline, true),
+            None => (buffer.len(), false),
+        };
+        if !too_long {
+            if line.len() + chunk_end > cap {
+                too_long = true;
+                line.clear();
+            } else {
+                line.extend_from_slice(&buffer[..chunk_end]);
+            }
+        }
+        input.consume(if complete { chunk_end + 1 } else { chunk_end });
+        if complete {
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            return Ok(if too_long { LineRead::TooLong } else { LineRead::Line });
+        }
+    }
+}
+
+fn too_long(cap: usize) -> String {
+    let message = format!("Invalid Request: the message is longer than the {cap}-byte line limit");
+    Response::error(None, ErrorObject::new(INVALID_REQUEST, message)).to_json()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn lines_of(input: &[u8], cap: usize) -> Vec<Result<String, &'static str>> {
+        let mut reader = BufReader::with_capacity(4, input);
+        let mut line = Vec::new();
+        let mut out = Vec::new();
+        loop {
+            match read_line(&mut reader, &mut line, cap).await.unwrap() {
+                LineRead::End => return out,
+                LineRead::TooLong => out.push(Err("too long")),
+                LineRead::Line => out.push(Ok(String::from_utf8(line.clone()).unwrap())),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn lines_are_capped_and_reading_goes_on() {
+        let found = lines_of(b"short\r\nthis one is far too long\nok\nlast", 8).await;
+        assert_eq!(found, vec![Ok("short".into()), Err("too long"), Ok("ok".into()), Ok("last".into())]);
+    }
+}
