@@ -50,6 +50,18 @@ impl<T: DeserializeOwned + JsonSchema> ToolArg for T {}
 /// Checks, at the argument's span, that its type can be a tool argument.
 pub const fn assert_tool_arg<T: ToolArg>() {}
 
+/// The context parameter's type: `&Ctx`.
+#[diagnostic::on_unimplemented(
+    message = "a reference parameter of a `#[tool]` function is its context and must be `&Ctx`, not `{Self}`",
+    label = "not `&Ctx`",
+    note = "tool arguments are taken by value: `String`, not `&str`"
+)]
+pub trait ContextParam {}
+impl ContextParam for &Ctx {}
+
+/// Checks, at the parameter's span, that a reference parameter is `&Ctx`.
+pub const fn assert_context<T: ContextParam>() {}
+
 /// Checks, at the return type's span, that it can be a tool result.
 pub const fn assert_tool_result<R: IntoToolResult>() {}
 

@@ -219,9 +219,18 @@ pub trait McpServer: Sized + Send + Sync + 'static {
     /// The `#[tool]` methods of the impl block.
     fn tool_defs() -> Vec<ToolDef<Self>>;
 
+    /// Instructions for the client (`#[mcp_server(instructions = …)]`).
+    fn server_instructions() -> Option<String> {
+        None
+    }
+
     /// A builder holding this value as state and its tools, for adding options or more tools.
     fn into_builder(self) -> ServerBuilder<Self> {
-        ServerBuilder::new(Self::server_info(), self).tools(Self::tool_defs())
+        let builder = ServerBuilder::new(Self::server_info(), self).tools(Self::tool_defs());
+        match Self::server_instructions() {
+            Some(instructions) => builder.instructions(instructions),
+            None => builder,
+        }
     }
 
     /// Builds the server with default options.

@@ -1,0 +1,223 @@
+//! Semantic checks over the IR. Each records every problem it finds; none stops at the first.
+
+use std::collections::HashMap;
+
+use quote::ToTokens;
+use syn::visit::Visit;
+
+use crate::diag::Errors;
+use crate::model::{ParamKind, Receiver, ToolDef};
+use crate::parse::Number;
+
+/// Where a tool is declared, which decides what receivers it may take.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Site {
+    FreeFunction,
+    ServerMethod,
+}
+
+pub(crate) fn tool(tool: &ToolDef, site: Site, errors: &Errors) {
+    signature(tool, errors);
+    receiver(tool, site, errors);
+    name(tool, errors);
+    annotations(tool, errors);
+    params(tool, errors);
+    if let Some(impl_trait) = find_impl_trait(&tool.output) {
+        errors.spanned(impl_trait, "`#[tool]` functions must return a concrete type, not `impl Trait`");
+    }
+}
+
+/// Tool names must be unique within a server.
+pub(crate) fn unique_names(tools: &[ToolDef], errors: &Errors) {
+    let mut seen = HashMap::new();
+    for tool in tools {
+        if let Some(first) = seen.insert(tool.name.as_str(), tool.name_span) {
+            let mut error = syn::Error::new(tool.name_span, format!("duplicate tool name `{}`; tool names must be unique in a server", tool.name));
+            error.combine(syn::Error::new(first, format!("`{}` is first defined here", tool.name)));
+            errors.push(error);
+        }
+    }
+}
+
+fn signature(tool: &ToolDef, errors: &Errors) {
+    let sig = &tool.sig;
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        errors.spanned(&sig.generics, "`#[tool]` functions cannot be generic: the schema is generated from concrete argument types");
+    }
+    if let syn::Safety::Unsafe(unsafety) = &sig.safety {
+        errors.spanned(unsafety, "`#[tool]` functions cannot be `unsafe`");
+    }
+    if let Some(abi) = &sig.abi {
+        errors.spanned(abi, "`#[tool]` functions cannot have an `extern` ABI");
+    }
+    if let Some(variadic) = &sig.variadic {
+        errors.spanned(variadic, "`#[tool]` functions cannot be variadic");
+    }
+}
+
+fn receiver(tool: &ToolDef, site: Site, errors: &Errors) {
+    match (&tool.receiver, site) {
+        (Receiver::None, _) => {}
+        (Receiver::Shared, Site::ServerMethod) => {}
+        (Receiver::Shared, Site::FreeFunction) | (Receiver::Other(_), Site::FreeFunction) => errors.spanned(
+            &tool.sig.ident,
+            "a `#[tool]` method must be inside an impl block marked `#[mcp_server]`; add `#[mcp_server]` to the impl block",
+        ),
+        (Receiver::Other(receiver), Site::ServerMethod) => errors.spanned(
+            receiver,
+            "`#[tool]` methods take `&self`: tools run concurrently on a shared server; use `&self` (with interior mutability where needed)",
+        ),
+    }
+}
+
+/// MCP 2025-11-25, tools "Tool Names": 1 to 128 characters of `A-Z a-z 0-9 _ - .`.
+fn name(tool: &ToolDef, errors: &Errors) {
+    let valid_chars = tool.name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if tool.name.is_empty() || tool.name.len() > 128 || !valid_chars {
+        errors.push(syn::Error::new(
+            tool.name_span,
+            format!("`{}` is not a valid tool name: use 1 to 128 characters of A-Z, a-z, 0-9, `_`, `-` and `.`", tool.name),
+        ));
+    }
+}
+
+/// `destructiveHint` is meaningful only when `readOnlyHint` is false (schema.ts, `ToolAnnotations`).
+fn annotations(tool: &ToolDef, errors: &Errors) {
+    let annotations = &tool.annotations;
+    if let (Some(read_only), Some(destructive)) = (annotations.read_only, annotations.destructive)
+        && read_only.value
+        && destructive.value
+    {
+        errors.push(syn::Error::new(destructive.span, "a `read_only` tool cannot be `destructive`; remove one of the two"));
+    }
+}
+
+fn params(tool: &ToolDef, errors: &Errors) {
+    let mut contexts = 0;
+    let arguments = tool.params.iter().filter(|p| !matches!(p.kind, ParamKind::Context { .. })).count();
+    let mut names = HashMap::new();
+    for param in &tool.params {
+        if !matches!(param.pat, syn::Pat::Ident(_)) && !matches!(param.kind, ParamKind::Context { .. }) {
+            errors.spanned(&param.pat, "tool arguments need a plain name (the argument's name on the wire); destructure inside the function");
+        }
+        if let Some(impl_trait) = find_impl_trait(&param.ty) {
+            errors.spanned(impl_trait, "tool arguments cannot be `impl Trait`: name a concrete type");
+        }
+        match &param.kind {
+            ParamKind::Context { attr } => {
+                contexts += 1;
+                if contexts == 2 {
+                    errors.spanned(&param.ty, "a tool takes at most one context parameter (`&Ctx`); remove this one");
+                }
+                if let Some(span) = attr {
+                    errors.push(syn::Error::new(*span, "`#[arg]` does not apply to the context parameter (`&Ctx`)"));
+                }
+            }
+            ParamKind::Flatten(attr) => {
+                if arguments > 1 {
+                    errors.spanned(&param.ty, "`#[arg(flatten)]` must be the tool's only argument besides the context: its fields are the arguments");
+                }
+                if attr.has_constraints() || attr.description.is_some() {
+                    errors.spanned(&param.ty, "`#[arg(flatten)]` takes no other keys: put constraints on the struct's fields with `#[schemars(...)]`");
+                }
+            }
+            ParamKind::Arg(attr) => {
+                if let Some(first) = names.insert(param.name.clone(), &param.ident) {
+                    let _ = first;
+                    errors.spanned(&param.ident, format!("two arguments are named `{}`", param.name));
+                }
+                bounds(attr, errors);
+            }
+        }
+    }
+}
+
+fn bounds(attr: &crate::parse::ArgAttr, errors: &Errors) {
+    if let Some(range) = &attr.range
+        && let (Some(min), Some(max)) = (range.min, range.max)
+        && min.as_f64() > max.as_f64()
+    {
+        errors.push(syn::Error::new(range.span, "`range` has `min` above `max`"));
+    }
+    if let Some(length) = &attr.length
+        && let (Some(min), Some(max)) = (length.min, length.max)
+        && min > max
+    {
+        errors.push(syn::Error::new(length.span, "`length` has `min` above `max`"));
+    }
+    if let (Some(range), Some(default)) = (&attr.range, &attr.default)
+        && let Some(value) = literal_number(default)
+    {
+        let below = range.min.is_some_and(|min| value < min.as_f64());
+        let above = range.max.is_some_and(|max| value > max.as_f64());
+        if below || above {
+            errors.spanned(default, "the `default` is outside the argument's `range`");
+        }
+    }
+}
+
+fn literal_number(expr: &syn::Expr) -> Option<f64> {
+    match expr {
+        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(int), .. }) => int.base10_parse::<i64>().ok().map(|n| Number::Int(n).as_f64()),
+        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Float(float), .. }) => float.base10_parse::<f64>().ok(),
+        syn::Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), expr, .. }) => literal_number(expr).map(|n| -n),
+        _ => None,
+    }
+}
+
+fn find_impl_trait(ty: &syn::Type) -> Option<proc_macro2::TokenStream> {
+    struct Finder(Option<proc_macro2::TokenStream>);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_type_impl_trait(&mut self, node: &'ast syn::TypeImplTrait) {
+            self.0.get_or_insert_with(|| node.to_token_stream());
+        }
+    }
+    let mut finder = Finder(None);
+    finder.visit_type(ty);
+    finder.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::ToolAttr;
+
+    fn errors_for(mut sig: syn::Signature, site: Site) -> Vec<String> {
+        let errors = Errors::new();
+        let def = ToolDef::from_fn(ToolAttr::default(), &[], &mut sig, &errors);
+        tool(&def, site, &errors);
+        match errors.finish() {
+            Ok(()) => Vec::new(),
+            Err(error) => error.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_good_signature_passes() {
+        let sig: syn::Signature = syn::parse_quote!(async fn search(&self, ctx: &Ctx, #[arg(range(min = 1, max = 5), default = 2)] limit: u32) -> String);
+        assert!(errors_for(sig, Site::ServerMethod).is_empty());
+    }
+
+    #[test]
+    fn every_problem_is_reported() {
+        let sig: syn::Signature = syn::parse_quote!(fn f<T>(&mut self, a: &Ctx, b: &Ctx, #[arg(range(min = 5, max = 1))] n: u8));
+        let found = errors_for(sig, Site::ServerMethod);
+        assert_eq!(found.len(), 4, "{found:#?}");
+        assert!(found[0].contains("cannot be generic"));
+        assert!(found.iter().any(|e| e.contains("take `&self`")));
+        assert!(found.iter().any(|e| e.contains("at most one context")));
+        assert!(found.iter().any(|e| e.contains("`min` above `max`")));
+    }
+
+    #[test]
+    fn defaults_outside_the_range_are_caught() {
+        let sig: syn::Signature = syn::parse_quote!(fn f(#[arg(range(min = 1, max = 50), default = 100)] limit: u32));
+        assert_eq!(errors_for(sig, Site::FreeFunction), vec!["the `default` is outside the argument's `range`"]);
+    }
+
+    #[test]
+    fn free_functions_take_no_receiver() {
+        let sig: syn::Signature = syn::parse_quote!(fn f(&self));
+        assert!(errors_for(sig, Site::FreeFunction)[0].contains("`#[mcp_server]`"));
+    }
+}

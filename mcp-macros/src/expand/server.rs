@@ -1,0 +1,123 @@
+//! `#[mcp_server]`: the impl block as written, one hidden call thunk per tool, and `McpServer`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote};
+use syn::{ImplItem, ItemImpl};
+
+use super::rt;
+use super::tool::{definition, thunk_body};
+use crate::check::{self, Site};
+use crate::diag::{Errors, with_fallback};
+use crate::model::ToolDef;
+use crate::parse::{ServerAttr, TOOL, ToolAttr};
+
+pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let errors = Errors::new();
+    let server_attr = errors.ok(syn::parse2::<ServerAttr>(attr)).unwrap_or_default();
+    let Ok(mut block) = syn::parse2::<ItemImpl>(item.clone()) else {
+        errors.push(syn::Error::new(Span::call_site(), "`#[mcp_server]` applies to an impl block: `#[mcp_server] impl MyServer { … }`"));
+        return with_fallback(errors.finish().unwrap_err(), item, TokenStream::new());
+    };
+    if let Some((path, _)) = &block.trait_ {
+        errors.spanned(path, "`#[mcp_server]` goes on an inherent impl block (`impl MyServer { … }`), not on a trait impl");
+    }
+    if !block.generics.params.is_empty() {
+        errors.spanned(&block.generics, "`#[mcp_server]` impl blocks cannot be generic: a server is one concrete type");
+    }
+    let mut tools = Vec::new();
+    for item in &mut block.items {
+        if let ImplItem::Fn(method) = item
+            && let Some(tool_attr) = take_tool_attr(&mut method.attrs, &errors)
+        {
+            let tool = ToolDef::from_fn(tool_attr, &method.attrs, &mut method.sig, &errors);
+            check::tool(&tool, Site::ServerMethod, &errors);
+            tools.push(tool);
+        }
+    }
+    check::unique_names(&tools, &errors);
+
+    let rt = rt();
+    let self_ty = &block.self_ty;
+    let server_fns = server_fns(&server_attr);
+    if let Err(error) = errors.finish() {
+        let fallback = quote! {
+            impl #rt::McpServer for #self_ty {
+                #server_fns
+                fn tool_defs() -> ::std::vec::Vec<#rt::ToolDef<Self>> { ::core::unimplemented!() }
+            }
+        };
+        return with_fallback(error, block.into_token_stream(), fallback);
+    }
+
+    let thunks = tools.iter().map(|tool| {
+        let method = &tool.sig.ident;
+        let thunk = thunk_ident(tool);
+        let body = thunk_body(tool, quote!(Self::#method));
+        quote! {
+            #[doc(hidden)]
+            #[allow(unused_variables, unused_mut, clippy::let_unit_value)]
+            fn #thunk<'a>(__server: &'a Self, __ctx: #rt::Ctx, mut __args: #rt::ToolArgs) -> #rt::ToolFuture<'a> {
+                #body
+            }
+        }
+    });
+    let definitions = tools.iter().map(|tool| {
+        let thunk = thunk_ident(tool);
+        let definition = definition(tool, quote!(Self::#thunk));
+        quote!({ #definition })
+    });
+    quote! {
+        #block
+
+        impl #self_ty {
+            #(#thunks)*
+        }
+
+        impl #rt::McpServer for #self_ty {
+            #server_fns
+            fn tool_defs() -> ::std::vec::Vec<#rt::ToolDef<Self>> {
+                ::std::vec![#(#definitions),*]
+            }
+        }
+    }
+}
+
+fn thunk_ident(tool: &ToolDef) -> syn::Ident {
+    format_ident!("__mcp_call_{}", tool.sig.ident.to_string().trim_start_matches("r#"))
+}
+
+/// `server_info` (the *user's* crate name and version unless given) and `server_instructions`.
+fn server_fns(attr: &ServerAttr) -> TokenStream {
+    let rt = rt();
+    let name = attr.name.as_ref().map_or_else(|| quote!(::core::env!("CARGO_PKG_NAME")), ToTokens::to_token_stream);
+    let version = attr.version.as_ref().map_or_else(|| quote!(::core::env!("CARGO_PKG_VERSION")), ToTokens::to_token_stream);
+    let title = attr.title.as_ref().map(|title| {
+        quote!(info.title = ::core::option::Option::Some(::core::convert::Into::<::std::string::String>::into(#title));)
+    });
+    let instructions = attr.instructions.as_ref().map(|instructions| {
+        quote! {
+            fn server_instructions() -> ::core::option::Option<::std::string::String> {
+                ::core::option::Option::Some(::core::convert::Into::into(#instructions))
+            }
+        }
+    });
+    quote! {
+        fn server_info() -> #rt::Implementation {
+            #[allow(unused_mut)]
+            let mut info = #rt::Implementation::new(#name, #version);
+            #title
+            info
+        }
+        #instructions
+    }
+}
+
+/// Removes the `#[tool]` attribute from a method and parses it; `None` if the method is not a tool.
+fn take_tool_attr(attrs: &mut Vec<syn::Attribute>, errors: &Errors) -> Option<ToolAttr> {
+    let position = attrs.iter().position(|attr| attr.path().segments.last().is_some_and(|segment| segment.ident == TOOL))?;
+    let attr = attrs.remove(position);
+    Some(match &attr.meta {
+        syn::Meta::Path(_) => ToolAttr::default(),
+        _ => errors.ok(attr.parse_args::<ToolAttr>()).unwrap_or_default(),
+    })
+}

@@ -1,0 +1,187 @@
+//! Attribute grammar: `#[tool(...)]`, `#[arg(...)]`, `#[mcp_server(...)]`.
+//!
+//! Every key is a `custom_keyword`, parsed through `lookahead1`, so a misspelt key is answered
+//! with "expected one of …" listing the keys that would be accepted there.
+
+mod arg;
+
+use proc_macro2::Span;
+use syn::parse::{Parse, ParseStream};
+use syn::{Expr, LitBool, LitStr, Token};
+
+pub(crate) use arg::{ArgAttr, Number};
+
+pub(crate) mod kw {
+    syn::custom_keyword!(name);
+    syn::custom_keyword!(title);
+    syn::custom_keyword!(description);
+    syn::custom_keyword!(read_only);
+    syn::custom_keyword!(destructive);
+    syn::custom_keyword!(idempotent);
+    syn::custom_keyword!(open_world);
+    syn::custom_keyword!(version);
+    syn::custom_keyword!(instructions);
+    syn::custom_keyword!(range);
+    syn::custom_keyword!(length);
+    syn::custom_keyword!(pattern);
+    syn::custom_keyword!(default);
+    syn::custom_keyword!(flatten);
+    syn::custom_keyword!(min);
+    syn::custom_keyword!(max);
+}
+
+/// The name of the attribute on tool functions.
+pub(crate) const TOOL: &str = "tool";
+/// The name of the attribute on tool parameters.
+pub(crate) const ARG: &str = "arg";
+
+/// A hint flag: `read_only` or `read_only = false`.
+#[derive(Clone, Copy)]
+pub(crate) struct Flag {
+    pub(crate) value: bool,
+    pub(crate) span: Span,
+}
+
+/// `#[tool(...)]`.
+#[derive(Default)]
+pub(crate) struct ToolAttr {
+    pub(crate) name: Option<LitStr>,
+    pub(crate) title: Option<LitStr>,
+    pub(crate) description: Option<LitStr>,
+    pub(crate) read_only: Option<Flag>,
+    pub(crate) destructive: Option<Flag>,
+    pub(crate) idempotent: Option<Flag>,
+    pub(crate) open_world: Option<Flag>,
+}
+
+impl Parse for ToolAttr {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut attr = ToolAttr::default();
+        while !input.is_empty() {
+            let lookahead = input.lookahead1();
+            let span = input.span();
+            if lookahead.peek(kw::name) {
+                set(&mut attr.name, string_value::<kw::name>(input)?, span, "name")?;
+            } else if lookahead.peek(kw::title) {
+                set(&mut attr.title, string_value::<kw::title>(input)?, span, "title")?;
+            } else if lookahead.peek(kw::description) {
+                set(&mut attr.description, string_value::<kw::description>(input)?, span, "description")?;
+            } else if lookahead.peek(kw::read_only) {
+                set(&mut attr.read_only, flag::<kw::read_only>(input)?, span, "read_only")?;
+            } else if lookahead.peek(kw::destructive) {
+                set(&mut attr.destructive, flag::<kw::destructive>(input)?, span, "destructive")?;
+            } else if lookahead.peek(kw::idempotent) {
+                set(&mut attr.idempotent, flag::<kw::idempotent>(input)?, span, "idempotent")?;
+            } else if lookahead.peek(kw::open_world) {
+                set(&mut attr.open_world, flag::<kw::open_world>(input)?, span, "open_world")?;
+            } else {
+                return Err(lookahead.error());
+            }
+            separator(input)?;
+        }
+        Ok(attr)
+    }
+}
+
+/// `#[mcp_server(...)]`.
+#[derive(Default)]
+pub(crate) struct ServerAttr {
+    pub(crate) name: Option<Expr>,
+    pub(crate) version: Option<Expr>,
+    pub(crate) title: Option<Expr>,
+    pub(crate) instructions: Option<Expr>,
+}
+
+impl Parse for ServerAttr {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut attr = ServerAttr::default();
+        while !input.is_empty() {
+            let lookahead = input.lookahead1();
+            let span = input.span();
+            if lookahead.peek(kw::name) {
+                set(&mut attr.name, expr_value::<kw::name>(input)?, span, "name")?;
+            } else if lookahead.peek(kw::version) {
+                set(&mut attr.version, expr_value::<kw::version>(input)?, span, "version")?;
+            } else if lookahead.peek(kw::title) {
+                set(&mut attr.title, expr_value::<kw::title>(input)?, span, "title")?;
+            } else if lookahead.peek(kw::instructions) {
+                set(&mut attr.instructions, expr_value::<kw::instructions>(input)?, span, "instructions")?;
+            } else {
+                return Err(lookahead.error());
+            }
+            separator(input)?;
+        }
+        Ok(attr)
+    }
+}
+
+fn set<T>(slot: &mut Option<T>, value: T, span: Span, key: &str) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(syn::Error::new(span, format!("duplicate `{key}`; give each key once")));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+fn separator(input: ParseStream<'_>) -> syn::Result<()> {
+    if !input.is_empty() {
+        input.parse::<Token![,]>()?;
+    }
+    Ok(())
+}
+
+fn string_value<K: Parse>(input: ParseStream<'_>) -> syn::Result<LitStr> {
+    input.parse::<K>()?;
+    input.parse::<Token![=]>()?;
+    input.parse()
+}
+
+fn expr_value<K: Parse>(input: ParseStream<'_>) -> syn::Result<Expr> {
+    input.parse::<K>()?;
+    input.parse::<Token![=]>()?;
+    input.parse()
+}
+
+fn flag<K: Parse>(input: ParseStream<'_>) -> syn::Result<Flag> {
+    let span = input.span();
+    input.parse::<K>()?;
+    let value = if input.peek(Token![=]) {
+        input.parse::<Token![=]>()?;
+        input.parse::<LitBool>()?.value
+    } else {
+        true
+    };
+    Ok(Flag { value, span })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tool_keys() {
+        let attr: ToolAttr = syn::parse_quote!(name = "search", read_only, destructive = false);
+        assert_eq!(attr.name.unwrap().value(), "search");
+        assert!(attr.read_only.unwrap().value);
+        assert!(!attr.destructive.unwrap().value);
+    }
+
+    #[test]
+    fn unknown_keys_list_the_accepted_ones() {
+        let error = syn::parse_str::<ToolAttr>("nme = \"x\"").err().unwrap().to_string();
+        assert!(error.starts_with("expected one of"), "{error}");
+        assert!(error.contains("`read_only`"), "{error}");
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let error = syn::parse_str::<ToolAttr>("title = \"a\", title = \"b\"").err().unwrap().to_string();
+        assert_eq!(error, "duplicate `title`; give each key once");
+    }
+
+    #[test]
+    fn server_keys() {
+        let attr: ServerAttr = syn::parse_quote!(name = "ticketing", version = env!("CARGO_PKG_VERSION"));
+        assert!(attr.name.is_some() && attr.version.is_some() && attr.title.is_none());
+    }
+}
