@@ -23,7 +23,10 @@ pub(crate) fn tool(tool: &ToolDef, site: Site, errors: &Errors) {
     annotations(tool, errors);
     params(tool, errors);
     if let Some(impl_trait) = find_impl_trait(&tool.output) {
-        errors.spanned(impl_trait, "`#[tool]` functions must return a concrete type, not `impl Trait`");
+        errors.spanned(
+            impl_trait,
+            "`#[tool]` functions must return a concrete type, not `impl Trait`",
+        );
     }
 }
 
@@ -32,8 +35,17 @@ pub(crate) fn unique_names(tools: &[ToolDef], errors: &Errors) {
     let mut seen = HashMap::new();
     for tool in tools {
         if let Some(first) = seen.insert(tool.name.as_str(), tool.name_span) {
-            let mut error = syn::Error::new(tool.name_span, format!("duplicate tool name `{}`; tool names must be unique in a server", tool.name));
-            error.combine(syn::Error::new(first, format!("`{}` is first defined here", tool.name)));
+            let mut error = syn::Error::new(
+                tool.name_span,
+                format!(
+                    "duplicate tool name `{}`; tool names must be unique in a server",
+                    tool.name
+                ),
+            );
+            error.combine(syn::Error::new(
+                first,
+                format!("`{}` is first defined here", tool.name),
+            ));
             errors.push(error);
         }
     }
@@ -72,7 +84,10 @@ fn receiver(tool: &ToolDef, site: Site, errors: &Errors) {
 
 /// MCP 2025-11-25, tools "Tool Names": 1 to 128 characters of `A-Z a-z 0-9 _ - .`.
 fn name(tool: &ToolDef, errors: &Errors) {
-    let valid_chars = tool.name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    let valid_chars = tool
+        .name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
     if tool.name.is_empty() || tool.name.len() > 128 || !valid_chars {
         errors.push(syn::Error::new(
             tool.name_span,
@@ -88,29 +103,47 @@ fn annotations(tool: &ToolDef, errors: &Errors) {
         && read_only.value
         && destructive.value
     {
-        errors.push(syn::Error::new(destructive.span, "a `read_only` tool cannot be `destructive`; remove one of the two"));
+        errors.push(syn::Error::new(
+            destructive.span,
+            "a `read_only` tool cannot be `destructive`; remove one of the two",
+        ));
     }
 }
 
 fn params(tool: &ToolDef, errors: &Errors) {
     let mut contexts = 0;
-    let arguments = tool.params.iter().filter(|p| !matches!(p.kind, ParamKind::Context { .. })).count();
+    let arguments = tool
+        .params
+        .iter()
+        .filter(|p| !matches!(p.kind, ParamKind::Context { .. }))
+        .count();
     let mut names = HashMap::new();
     for param in &tool.params {
-        if !matches!(param.pat, syn::Pat::Ident(_)) && !matches!(param.kind, ParamKind::Context { .. }) {
+        if !matches!(param.pat, syn::Pat::Ident(_))
+            && !matches!(param.kind, ParamKind::Context { .. })
+        {
             errors.spanned(&param.pat, "tool arguments need a plain name (the argument's name on the wire); destructure inside the function");
         }
         if let Some(impl_trait) = find_impl_trait(&param.ty) {
-            errors.spanned(impl_trait, "tool arguments cannot be `impl Trait`: name a concrete type");
+            errors.spanned(
+                impl_trait,
+                "tool arguments cannot be `impl Trait`: name a concrete type",
+            );
         }
         match &param.kind {
             ParamKind::Context { attr } => {
                 contexts += 1;
                 if contexts == 2 {
-                    errors.spanned(&param.ty, "a tool takes at most one context parameter (`&Ctx`); remove this one");
+                    errors.spanned(
+                        &param.ty,
+                        "a tool takes at most one context parameter (`&Ctx`); remove this one",
+                    );
                 }
                 if let Some(span) = attr {
-                    errors.push(syn::Error::new(*span, "`#[arg]` does not apply to the context parameter (`&Ctx`)"));
+                    errors.push(syn::Error::new(
+                        *span,
+                        "`#[arg]` does not apply to the context parameter (`&Ctx`)",
+                    ));
                 }
             }
             ParamKind::Flatten(attr) => {
@@ -124,7 +157,10 @@ fn params(tool: &ToolDef, errors: &Errors) {
             ParamKind::Arg(attr) => {
                 if let Some(first) = names.insert(param.name.clone(), &param.ident) {
                     let _ = first;
-                    errors.spanned(&param.ident, format!("two arguments are named `{}`", param.name));
+                    errors.spanned(
+                        &param.ident,
+                        format!("two arguments are named `{}`", param.name),
+                    );
                 }
                 bounds(attr, errors);
             }
@@ -143,7 +179,10 @@ fn bounds(attr: &crate::parse::ArgAttr, errors: &Errors) {
         && let (Some(min), Some(max)) = (length.min, length.max)
         && min > max
     {
-        errors.push(syn::Error::new(length.span, "`length` has `min` above `max`"));
+        errors.push(syn::Error::new(
+            length.span,
+            "`length` has `min` above `max`",
+        ));
     }
     if let (Some(range), Some(default)) = (&attr.range, &attr.default)
         && let Some(value) = literal_number(default)
@@ -158,9 +197,22 @@ fn bounds(attr: &crate::parse::ArgAttr, errors: &Errors) {
 
 fn literal_number(expr: &syn::Expr) -> Option<f64> {
     match expr {
-        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(int), .. }) => int.base10_parse::<i64>().ok().map(|n| Number::Int(n).as_f64()),
-        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Float(float), .. }) => float.base10_parse::<f64>().ok(),
-        syn::Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), expr, .. }) => literal_number(expr).map(|n| -n),
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(int),
+            ..
+        }) => int
+            .base10_parse::<i64>()
+            .ok()
+            .map(|n| Number::Int(n).as_f64()),
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Float(float),
+            ..
+        }) => float.base10_parse::<f64>().ok(),
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => literal_number(expr).map(|n| -n),
         _ => None,
     }
 }
@@ -211,8 +263,12 @@ mod tests {
 
     #[test]
     fn defaults_outside_the_range_are_caught() {
-        let sig: syn::Signature = syn::parse_quote!(fn f(#[arg(range(min = 1, max = 50), default = 100)] limit: u32));
-        assert_eq!(errors_for(sig, Site::FreeFunction), vec!["the `default` is outside the argument's `range`"]);
+        let sig: syn::Signature =
+            syn::parse_quote!(fn f(#[arg(range(min = 1, max = 50), default = 100)] limit: u32));
+        assert_eq!(
+            errors_for(sig, Site::FreeFunction),
+            vec!["the `default` is outside the argument's `range`"]
+        );
     }
 
     #[test]

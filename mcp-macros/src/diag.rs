@@ -14,7 +14,9 @@ pub(crate) struct Errors {
 
 impl Errors {
     pub(crate) fn new() -> Self {
-        Errors { errors: RefCell::new(Some(Vec::new())) }
+        Errors {
+            errors: RefCell::new(Some(Vec::new())),
+        }
     }
 
     /// Records an error spanned on `tokens`.
@@ -24,7 +26,11 @@ impl Errors {
 
     /// Records an error.
     pub(crate) fn push(&self, error: syn::Error) {
-        self.errors.borrow_mut().as_mut().expect("errors already checked").push(error);
+        self.errors
+            .borrow_mut()
+            .as_mut()
+            .expect("errors already checked")
+            .push(error);
     }
 
     /// Records the error of a failed parse and gives its value, if any.
@@ -34,7 +40,11 @@ impl Errors {
 
     /// Consumes the collector: all errors combined into one, or `Ok`.
     pub(crate) fn finish(self) -> syn::Result<()> {
-        let errors = self.errors.borrow_mut().take().expect("errors already checked");
+        let errors = self
+            .errors
+            .borrow_mut()
+            .take()
+            .expect("errors already checked");
         let mut errors = errors.into_iter();
         match errors.next() {
             None => Ok(()),
@@ -56,7 +66,11 @@ impl Drop for Errors {
 
 /// The output for a failed expansion: the errors, and the item as written (without our helper
 /// attributes) plus `fallback` stand-ins, so the user sees these errors and not a cascade.
-pub(crate) fn with_fallback(error: syn::Error, item: TokenStream, fallback: TokenStream) -> TokenStream {
+pub(crate) fn with_fallback(
+    error: syn::Error,
+    item: TokenStream,
+    fallback: TokenStream,
+) -> TokenStream {
     let mut out = error.to_compile_error();
     out.extend(item);
     out.extend(fallback);

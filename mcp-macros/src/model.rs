@@ -59,17 +59,30 @@ pub(crate) enum ParamKind {
 impl ToolDef {
     /// Reads a tool off a function signature and its attributes. Removes the `#[arg]` helper
     /// attributes from `sig`, which rustc would otherwise reject.
-    pub(crate) fn from_fn(attr: ToolAttr, attrs: &[Attribute], sig: &mut Signature, errors: &Errors) -> ToolDef {
+    pub(crate) fn from_fn(
+        attr: ToolAttr,
+        attrs: &[Attribute],
+        sig: &mut Signature,
+        errors: &Errors,
+    ) -> ToolDef {
         let (name, name_span) = match &attr.name {
             Some(name) => (name.value(), name.span()),
             None => (unraw(&sig.ident), sig.ident.span()),
         };
-        let description = attr.description.as_ref().map(LitStr::value).or_else(|| doc_comment(attrs));
+        let description = attr
+            .description
+            .as_ref()
+            .map(LitStr::value)
+            .or_else(|| doc_comment(attrs));
         let mut receiver = Receiver::None;
         let mut params = Vec::new();
         for (index, input) in sig.inputs.iter_mut().enumerate() {
             match input {
-                FnArg::Receiver(r) if matches!(r.kind, syn::ReceiverKind::Reference(_, _, None)) => receiver = Receiver::Shared,
+                FnArg::Receiver(r)
+                    if matches!(r.kind, syn::ReceiverKind::Reference(_, _, None)) =>
+                {
+                    receiver = Receiver::Shared
+                }
                 FnArg::Receiver(r) => receiver = Receiver::Other(r.clone()),
                 FnArg::Typed(typed) => {
                     let arg_attr = take_arg_attr(&mut typed.attrs, errors);
@@ -107,15 +120,25 @@ impl ParamDef {
             other => Ident::new(&format!("__mcp_param_{index}"), other.span()),
         };
         let kind = match (ty, attr) {
-            (Type::Reference(_), attr) => ParamKind::Context { attr: attr.map(|(_, span)| span) },
+            (Type::Reference(_), attr) => ParamKind::Context {
+                attr: attr.map(|(_, span)| span),
+            },
             (_, Some((attr, _))) if attr.flatten.is_some() => ParamKind::Flatten(attr),
             (_, attr) => ParamKind::Arg(attr.map(|(attr, _)| attr).unwrap_or_default()),
         };
         let name = match &kind {
-            ParamKind::Arg(ArgAttr { name: Some(name), .. }) => name.value(),
+            ParamKind::Arg(ArgAttr {
+                name: Some(name), ..
+            }) => name.value(),
             _ => unraw(&ident),
         };
-        ParamDef { ident, pat: pat.clone(), ty: ty.clone(), kind, name }
+        ParamDef {
+            ident,
+            pat: pat.clone(),
+            ty: ty.clone(),
+            kind,
+            name,
+        }
     }
 }
 
@@ -128,8 +151,13 @@ fn take_arg_attr(attrs: &mut Vec<Attribute>, errors: &Errors) -> Option<(ArgAttr
             return true;
         }
         if found.is_some() {
-            errors.spanned(attr, "give all of a parameter's settings in one `#[arg(...)]`");
-        } else if let Some(parsed) = errors.ok(attr.parse_args_with(<ArgAttr as syn::parse::Parse>::parse)) {
+            errors.spanned(
+                attr,
+                "give all of a parameter's settings in one `#[arg(...)]`",
+            );
+        } else if let Some(parsed) =
+            errors.ok(attr.parse_args_with(<ArgAttr as syn::parse::Parse>::parse))
+        {
             found = Some((parsed, attr.span()));
         } else {
             found = Some((ArgAttr::default(), attr.span()));
@@ -145,12 +173,22 @@ pub(crate) fn doc_comment(attrs: &[Attribute]) -> Option<String> {
         .iter()
         .filter(|attr| attr.path().is_ident("doc"))
         .filter_map(|attr| match &attr.meta {
-            syn::Meta::NameValue(syn::MetaNameValue { value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }), .. }) => {
-                Some(s.value())
-            }
+            syn::Meta::NameValue(syn::MetaNameValue {
+                value:
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }),
+                ..
+            }) => Some(s.value()),
             _ => None,
         })
-        .map(|line| line.strip_prefix(' ').unwrap_or(&line).trim_end().to_owned())
+        .map(|line| {
+            line.strip_prefix(' ')
+                .unwrap_or(&line)
+                .trim_end()
+                .to_owned()
+        })
         .collect();
     let text = lines.join("\n").trim().to_owned();
     (!text.is_empty()).then_some(text)

@@ -10,7 +10,10 @@ use serde_json::Value;
 pub use crate::Ctx;
 pub use crate::protocol::messages::{Implementation, ToolAnnotations};
 pub use crate::server::McpServer;
-pub use crate::tool::{Bound, Constraint, InputSpec, IntoToolResult, ParamSpec, ToolArgs, ToolDef, ToolFuture, ToolMeta, ToolOutcome};
+pub use crate::tool::{
+    Bound, Constraint, InputSpec, IntoToolResult, ParamSpec, ToolArgs, ToolDef, ToolFuture,
+    ToolMeta, ToolOutcome,
+};
 
 /// The schema of a parameter's type.
 pub fn schema_of<T: ToolArg>(generator: &mut SchemaGenerator) -> Schema {
@@ -34,7 +37,9 @@ pub fn output_schema_of<R: IntoToolResult>(generator: &mut SchemaGenerator) -> O
 }
 
 /// Boxes a handler's future, turning its value into tool output.
-pub fn respond<'a, R: IntoToolResult>(future: impl Future<Output = R> + Send + 'a) -> ToolFuture<'a> {
+pub fn respond<'a, R: IntoToolResult>(
+    future: impl Future<Output = R> + Send + 'a,
+) -> ToolFuture<'a> {
     Box::pin(async move { ToolOutcome::Output(future.await.into_tool_output()) })
 }
 
@@ -85,7 +90,10 @@ pub trait LengthArg {
 }
 
 /// A string `#[arg(pattern = "...")]` can match.
-#[diagnostic::on_unimplemented(message = "`#[arg(pattern = ...)]` needs a string argument, and `{Self}` is not a string", label = "not a string")]
+#[diagnostic::on_unimplemented(
+    message = "`#[arg(pattern = ...)]` needs a string argument, and `{Self}` is not a string",
+    label = "not a string"
+)]
 pub trait PatternArg {}
 
 /// The length keywords of `T`, checked at the argument's span.

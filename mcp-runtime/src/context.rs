@@ -15,8 +15,16 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub(crate) fn new(request_id: RequestId, protocol_version: ProtocolVersion, cancellation: CancellationToken) -> Self {
-        Ctx { request_id, protocol_version, cancellation }
+    pub(crate) fn new(
+        request_id: RequestId,
+        protocol_version: ProtocolVersion,
+        cancellation: CancellationToken,
+    ) -> Self {
+        Ctx {
+            request_id,
+            protocol_version,
+            cancellation,
+        }
     }
 
     /// The JSON-RPC id of the `tools/call` request.

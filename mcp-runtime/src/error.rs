@@ -28,7 +28,9 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Error::DuplicateTool(name) => write!(f, "two tools are named `{name}`; tool names must be unique"),
+            Error::DuplicateTool(name) => {
+                write!(f, "two tools are named `{name}`; tool names must be unique")
+            }
             Error::Io(error) => write!(f, "transport I/O failed: {error}"),
         }
     }

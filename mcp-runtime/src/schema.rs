@@ -28,7 +28,9 @@ pub(crate) fn input_schema(spec: &InputSpec, reject_unknown: bool) -> Value {
     };
     if let Value::Object(object) = &mut schema {
         if reject_unknown && object.get("type") == Some(&json!("object")) {
-            object.entry("additionalProperties").or_insert(Value::Bool(false));
+            object
+                .entry("additionalProperties")
+                .or_insert(Value::Bool(false));
         }
         attach_definitions(&mut generator, object);
     }
@@ -37,7 +39,9 @@ pub(crate) fn input_schema(spec: &InputSpec, reject_unknown: bool) -> Value {
 
 /// The `outputSchema` of a tool, and whether its structured output is wrapped as `{"result": …}`:
 /// MCP requires `structuredContent` (and so `outputSchema`) to be an object.
-pub(crate) fn output_schema(schema_fn: fn(&mut SchemaGenerator) -> Option<Schema>) -> Option<(Value, bool)> {
+pub(crate) fn output_schema(
+    schema_fn: fn(&mut SchemaGenerator) -> Option<Schema>,
+) -> Option<(Value, bool)> {
     let mut generator = generator();
     let schema = schema_fn(&mut generator)?.to_value();
     let is_object = schema.get("type") == Some(&json!("object"));
@@ -96,7 +100,11 @@ fn apply_constraint(object: &mut Map<String, Value>, constraint: &Constraint) {
                 object.insert("maximum".into(), bound(max));
             }
         }
-        Constraint::Length { min, max, keywords: (min_keyword, max_keyword) } => {
+        Constraint::Length {
+            min,
+            max,
+            keywords: (min_keyword, max_keyword),
+        } => {
             if let Some(min) = min {
                 object.insert((*min_keyword).into(), json!(min));
             }

@@ -15,7 +15,9 @@ async fn add(a: i64, b: i64) -> Result<String, ToolError> {
 
 /// Echoes the message back.
 #[tool(read_only, idempotent)]
-async fn echo(#[arg(length(min = 1, max = 1000), description = "The text to echo.")] message: String) -> String {
+async fn echo(
+    #[arg(length(min = 1, max = 1000), description = "The text to echo.")] message: String,
+) -> String {
     message
 }
 
@@ -31,5 +33,11 @@ fn divide(a: f64, b: f64) -> Result<f64, ToolError> {
 #[tokio::main]
 async fn main() -> Result<(), mcp_runtime::Error> {
     mcp_runtime::logging::init_stderr();
-    Server::builder(server_info!()).tool(add_tool()).tool(echo_tool()).tool(divide_tool()).build()?.serve_stdio().await
+    Server::builder(server_info!())
+        .tool(add_tool())
+        .tool(echo_tool())
+        .tool(divide_tool())
+        .build()?
+        .serve_stdio()
+        .await
 }

@@ -12,7 +12,11 @@ use quote::quote;
 /// Runs an expander. A panic inside it becomes a "bug in mcp-macros" error next to the item as
 /// written, so one bug never takes the user's code (or rust-analyzer) down with it.
 /// `MCP_MACROS_DEBUG=1` prints every expansion to stderr.
-pub(crate) fn entry(attr: TokenStream, item: TokenStream, expand: fn(TokenStream, TokenStream) -> TokenStream) -> TokenStream {
+pub(crate) fn entry(
+    attr: TokenStream,
+    item: TokenStream,
+    expand: fn(TokenStream, TokenStream) -> TokenStream,
+) -> TokenStream {
     let original = item.clone();
     let output = match std::panic::catch_unwind(AssertUnwindSafe(|| expand(attr, item))) {
         Ok(output) => output,

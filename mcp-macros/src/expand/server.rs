@@ -13,16 +13,24 @@ use crate::parse::{ServerAttr, TOOL, ToolAttr};
 
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let errors = Errors::new();
-    let server_attr = errors.ok(syn::parse2::<ServerAttr>(attr)).unwrap_or_default();
+    let server_attr = errors
+        .ok(syn::parse2::<ServerAttr>(attr))
+        .unwrap_or_default();
     let Ok(mut block) = syn::parse2::<ItemImpl>(item.clone()) else {
-        errors.push(syn::Error::new(Span::call_site(), "`#[mcp_server]` applies to an impl block: `#[mcp_server] impl MyServer { … }`"));
+        errors.push(syn::Error::new(
+            Span::call_site(),
+            "`#[mcp_server]` applies to an impl block: `#[mcp_server] impl MyServer { … }`",
+        ));
         return with_fallback(errors.finish().unwrap_err(), item, TokenStream::new());
     };
     if let Some((path, _)) = &block.trait_ {
         errors.spanned(path, "`#[mcp_server]` goes on an inherent impl block (`impl MyServer { … }`), not on a trait impl");
     }
     if !block.generics.params.is_empty() {
-        errors.spanned(&block.generics, "`#[mcp_server]` impl blocks cannot be generic: a server is one concrete type");
+        errors.spanned(
+            &block.generics,
+            "`#[mcp_server]` impl blocks cannot be generic: a server is one concrete type",
+        );
     }
     let mut tools = Vec::new();
     for item in &mut block.items {
@@ -83,14 +91,23 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 fn thunk_ident(tool: &ToolDef) -> syn::Ident {
-    format_ident!("__mcp_call_{}", tool.sig.ident.to_string().trim_start_matches("r#"))
+    format_ident!(
+        "__mcp_call_{}",
+        tool.sig.ident.to_string().trim_start_matches("r#")
+    )
 }
 
 /// `server_info` (the *user's* crate name and version unless given) and `server_instructions`.
 fn server_fns(attr: &ServerAttr) -> TokenStream {
     let rt = rt();
-    let name = attr.name.as_ref().map_or_else(|| quote!(::core::env!("CARGO_PKG_NAME")), ToTokens::to_token_stream);
-    let version = attr.version.as_ref().map_or_else(|| quote!(::core::env!("CARGO_PKG_VERSION")), ToTokens::to_token_stream);
+    let name = attr.name.as_ref().map_or_else(
+        || quote!(::core::env!("CARGO_PKG_NAME")),
+        ToTokens::to_token_stream,
+    );
+    let version = attr.version.as_ref().map_or_else(
+        || quote!(::core::env!("CARGO_PKG_VERSION")),
+        ToTokens::to_token_stream,
+    );
     let title = attr.title.as_ref().map(|title| {
         quote!(info.title = ::core::option::Option::Some(::core::convert::Into::<::std::string::String>::into(#title));)
     });
@@ -114,7 +131,12 @@ fn server_fns(attr: &ServerAttr) -> TokenStream {
 
 /// Removes the `#[tool]` attribute from a method and parses it; `None` if the method is not a tool.
 fn take_tool_attr(attrs: &mut Vec<syn::Attribute>, errors: &Errors) -> Option<ToolAttr> {
-    let position = attrs.iter().position(|attr| attr.path().segments.last().is_some_and(|segment| segment.ident == TOOL))?;
+    let position = attrs.iter().position(|attr| {
+        attr.path()
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == TOOL)
+    })?;
     let attr = attrs.remove(position);
     Some(match &attr.meta {
         syn::Meta::Path(_) => ToolAttr::default(),

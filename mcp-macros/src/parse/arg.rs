@@ -52,17 +52,37 @@ impl Parse for ArgAttr {
                 set(&mut attr.range, bounds(input, span, number)?, span, "range")?;
             } else if lookahead.peek(kw::length) {
                 input.parse::<kw::length>()?;
-                set(&mut attr.length, bounds(input, span, |input| input.parse::<LitInt>()?.base10_parse())?, span, "length")?;
+                set(
+                    &mut attr.length,
+                    bounds(input, span, |input| input.parse::<LitInt>()?.base10_parse())?,
+                    span,
+                    "length",
+                )?;
             } else if lookahead.peek(kw::pattern) {
-                set(&mut attr.pattern, string_value::<kw::pattern>(input)?, span, "pattern")?;
+                set(
+                    &mut attr.pattern,
+                    string_value::<kw::pattern>(input)?,
+                    span,
+                    "pattern",
+                )?;
             } else if lookahead.peek(kw::default) {
                 input.parse::<kw::default>()?;
                 input.parse::<Token![=]>()?;
                 set(&mut attr.default, input.parse()?, span, "default")?;
             } else if lookahead.peek(kw::description) {
-                set(&mut attr.description, string_value::<kw::description>(input)?, span, "description")?;
+                set(
+                    &mut attr.description,
+                    string_value::<kw::description>(input)?,
+                    span,
+                    "description",
+                )?;
             } else if lookahead.peek(kw::name) {
-                set(&mut attr.name, string_value::<kw::name>(input)?, span, "name")?;
+                set(
+                    &mut attr.name,
+                    string_value::<kw::name>(input)?,
+                    span,
+                    "name",
+                )?;
             } else if lookahead.peek(kw::flatten) {
                 input.parse::<kw::flatten>()?;
                 set(&mut attr.flatten, span, span, "flatten")?;
@@ -78,14 +98,26 @@ impl Parse for ArgAttr {
 impl ArgAttr {
     /// Whether any key other than `flatten` is present.
     pub(crate) fn has_constraints(&self) -> bool {
-        self.range.is_some() || self.length.is_some() || self.pattern.is_some() || self.default.is_some() || self.name.is_some()
+        self.range.is_some()
+            || self.length.is_some()
+            || self.pattern.is_some()
+            || self.default.is_some()
+            || self.name.is_some()
     }
 }
 
-fn bounds<T>(input: ParseStream<'_>, span: Span, value: impl Fn(ParseStream<'_>) -> syn::Result<T>) -> syn::Result<Range<T>> {
+fn bounds<T>(
+    input: ParseStream<'_>,
+    span: Span,
+    value: impl Fn(ParseStream<'_>) -> syn::Result<T>,
+) -> syn::Result<Range<T>> {
     let content;
     parenthesized!(content in input);
-    let mut range = Range { min: None, max: None, span };
+    let mut range = Range {
+        min: None,
+        max: None,
+        span,
+    };
     while !content.is_empty() {
         let lookahead = content.lookahead1();
         let key_span = content.span();
@@ -127,7 +159,12 @@ mod tests {
 
     #[test]
     fn constraints() {
-        let attr: ArgAttr = syn::parse_quote!(range(min = -1, max = 2.5), length(max = 10), pattern = "^a$", default = 3);
+        let attr: ArgAttr = syn::parse_quote!(
+            range(min = -1, max = 2.5),
+            length(max = 10),
+            pattern = "^a$",
+            default = 3
+        );
         let range = attr.range.unwrap();
         assert_eq!(range.min, Some(Number::Int(-1)));
         assert_eq!(range.max, Some(Number::Float(2.5)));
@@ -138,7 +175,10 @@ mod tests {
     #[test]
     fn empty_ranges_are_errors() {
         assert!(syn::parse_str::<ArgAttr>("range()").is_err());
-        let error = syn::parse_str::<ArgAttr>("range(low = 1)").err().unwrap().to_string();
+        let error = syn::parse_str::<ArgAttr>("range(low = 1)")
+            .err()
+            .unwrap()
+            .to_string();
         assert_eq!(error, "expected `min` or `max`");
     }
 }

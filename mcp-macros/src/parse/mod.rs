@@ -61,19 +61,54 @@ impl Parse for ToolAttr {
             let lookahead = input.lookahead1();
             let span = input.span();
             if lookahead.peek(kw::name) {
-                set(&mut attr.name, string_value::<kw::name>(input)?, span, "name")?;
+                set(
+                    &mut attr.name,
+                    string_value::<kw::name>(input)?,
+                    span,
+                    "name",
+                )?;
             } else if lookahead.peek(kw::title) {
-                set(&mut attr.title, string_value::<kw::title>(input)?, span, "title")?;
+                set(
+                    &mut attr.title,
+                    string_value::<kw::title>(input)?,
+                    span,
+                    "title",
+                )?;
             } else if lookahead.peek(kw::description) {
-                set(&mut attr.description, string_value::<kw::description>(input)?, span, "description")?;
+                set(
+                    &mut attr.description,
+                    string_value::<kw::description>(input)?,
+                    span,
+                    "description",
+                )?;
             } else if lookahead.peek(kw::read_only) {
-                set(&mut attr.read_only, flag::<kw::read_only>(input)?, span, "read_only")?;
+                set(
+                    &mut attr.read_only,
+                    flag::<kw::read_only>(input)?,
+                    span,
+                    "read_only",
+                )?;
             } else if lookahead.peek(kw::destructive) {
-                set(&mut attr.destructive, flag::<kw::destructive>(input)?, span, "destructive")?;
+                set(
+                    &mut attr.destructive,
+                    flag::<kw::destructive>(input)?,
+                    span,
+                    "destructive",
+                )?;
             } else if lookahead.peek(kw::idempotent) {
-                set(&mut attr.idempotent, flag::<kw::idempotent>(input)?, span, "idempotent")?;
+                set(
+                    &mut attr.idempotent,
+                    flag::<kw::idempotent>(input)?,
+                    span,
+                    "idempotent",
+                )?;
             } else if lookahead.peek(kw::open_world) {
-                set(&mut attr.open_world, flag::<kw::open_world>(input)?, span, "open_world")?;
+                set(
+                    &mut attr.open_world,
+                    flag::<kw::open_world>(input)?,
+                    span,
+                    "open_world",
+                )?;
             } else {
                 return Err(lookahead.error());
             }
@@ -101,11 +136,26 @@ impl Parse for ServerAttr {
             if lookahead.peek(kw::name) {
                 set(&mut attr.name, expr_value::<kw::name>(input)?, span, "name")?;
             } else if lookahead.peek(kw::version) {
-                set(&mut attr.version, expr_value::<kw::version>(input)?, span, "version")?;
+                set(
+                    &mut attr.version,
+                    expr_value::<kw::version>(input)?,
+                    span,
+                    "version",
+                )?;
             } else if lookahead.peek(kw::title) {
-                set(&mut attr.title, expr_value::<kw::title>(input)?, span, "title")?;
+                set(
+                    &mut attr.title,
+                    expr_value::<kw::title>(input)?,
+                    span,
+                    "title",
+                )?;
             } else if lookahead.peek(kw::instructions) {
-                set(&mut attr.instructions, expr_value::<kw::instructions>(input)?, span, "instructions")?;
+                set(
+                    &mut attr.instructions,
+                    expr_value::<kw::instructions>(input)?,
+                    span,
+                    "instructions",
+                )?;
             } else {
                 return Err(lookahead.error());
             }
@@ -117,7 +167,10 @@ impl Parse for ServerAttr {
 
 fn set<T>(slot: &mut Option<T>, value: T, span: Span, key: &str) -> syn::Result<()> {
     if slot.is_some() {
-        return Err(syn::Error::new(span, format!("duplicate `{key}`; give each key once")));
+        return Err(syn::Error::new(
+            span,
+            format!("duplicate `{key}`; give each key once"),
+        ));
     }
     *slot = Some(value);
     Ok(())
@@ -168,20 +221,27 @@ mod tests {
 
     #[test]
     fn unknown_keys_list_the_accepted_ones() {
-        let error = syn::parse_str::<ToolAttr>("nme = \"x\"").err().unwrap().to_string();
+        let error = syn::parse_str::<ToolAttr>("nme = \"x\"")
+            .err()
+            .unwrap()
+            .to_string();
         assert!(error.starts_with("expected one of"), "{error}");
         assert!(error.contains("`read_only`"), "{error}");
     }
 
     #[test]
     fn duplicate_keys_are_errors() {
-        let error = syn::parse_str::<ToolAttr>("title = \"a\", title = \"b\"").err().unwrap().to_string();
+        let error = syn::parse_str::<ToolAttr>("title = \"a\", title = \"b\"")
+            .err()
+            .unwrap()
+            .to_string();
         assert_eq!(error, "duplicate `title`; give each key once");
     }
 
     #[test]
     fn server_keys() {
-        let attr: ServerAttr = syn::parse_quote!(name = "ticketing", version = env!("CARGO_PKG_VERSION"));
+        let attr: ServerAttr =
+            syn::parse_quote!(name = "ticketing", version = env!("CARGO_PKG_VERSION"));
         assert!(attr.name.is_some() && attr.version.is_some() && attr.title.is_none());
     }
 }

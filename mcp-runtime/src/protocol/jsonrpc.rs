@@ -48,7 +48,11 @@ pub struct ErrorObject {
 impl ErrorObject {
     /// An error without `data`.
     pub fn new(code: i32, message: impl Into<String>) -> Self {
-        ErrorObject { code, message: message.into(), data: None }
+        ErrorObject {
+            code,
+            message: message.into(),
+            data: None,
+        }
     }
 
     /// Adds machine-readable detail.
@@ -72,22 +76,34 @@ pub struct Response {
 impl Response {
     /// A successful answer.
     pub fn result(id: RequestId, result: Value) -> Self {
-        Response { id: Some(id), outcome: Ok(result) }
+        Response {
+            id: Some(id),
+            outcome: Ok(result),
+        }
     }
 
     /// An error answer.
     pub fn error(id: Option<RequestId>, error: ErrorObject) -> Self {
-        Response { id, outcome: Err(error) }
+        Response {
+            id,
+            outcome: Err(error),
+        }
     }
 
     /// The answer as a JSON value.
     pub fn to_value(&self) -> Value {
         let mut object = Map::with_capacity(3);
         object.insert("jsonrpc".into(), Value::from("2.0"));
-        object.insert("id".into(), serde_json::to_value(&self.id).unwrap_or(Value::Null));
+        object.insert(
+            "id".into(),
+            serde_json::to_value(&self.id).unwrap_or(Value::Null),
+        );
         match &self.outcome {
             Ok(result) => object.insert("result".into(), result.clone()),
-            Err(error) => object.insert("error".into(), serde_json::to_value(error).unwrap_or(Value::Null)),
+            Err(error) => object.insert(
+                "error".into(),
+                serde_json::to_value(error).unwrap_or(Value::Null),
+            ),
         };
         Value::Object(object)
     }
@@ -149,8 +165,15 @@ pub fn parse_frame(bytes: &[u8]) -> Result<Frame, Response> {
         Ok(Value::Array(items)) => Ok(Frame::Batch(items)),
         Ok(value) => Ok(Frame::Single(value)),
         Err(error) => {
-            let message = if error.is_eof() { "Parse error: the JSON ends early" } else { "Parse error: the message is not valid JSON" };
-            Err(Response::error(None, ErrorObject::new(PARSE_ERROR, message)))
+            let message = if error.is_eof() {
+                "Parse error: the JSON ends early"
+            } else {
+                "Parse error: the message is not valid JSON"
+            };
+            Err(Response::error(
+                None,
+                ErrorObject::new(PARSE_ERROR, message),
+            ))
         }
     }
 }
@@ -161,14 +184,22 @@ pub fn parse_frame(bytes: &[u8]) -> Result<Frame, Response> {
 /// (JSON-RPC 2.0 §5: "If there was an error in detecting the id … it MUST be Null").
 pub fn classify(value: Value) -> Result<Message, Response> {
     let Value::Object(mut object) = value else {
-        return Err(invalid(None, "Invalid Request: a message must be a JSON object"));
+        return Err(invalid(
+            None,
+            "Invalid Request: a message must be a JSON object",
+        ));
     };
     let id = match object.remove("id") {
         None => None,
         Some(Value::String(s)) => Some(RequestId::String(s)),
         Some(Value::Number(n)) => Some(RequestId::Number(n)),
         // MCP (basic/index "Requests"): the id MUST be a string or integer and MUST NOT be null.
-        Some(_) => return Err(invalid(None, "Invalid Request: `id` must be a string or a number")),
+        Some(_) => {
+            return Err(invalid(
+                None,
+                "Invalid Request: `id` must be a string or a number",
+            ));
+        }
     };
     if object.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
         return Err(invalid(id, "Invalid Request: `jsonrpc` must be \"2.0\""));
@@ -185,9 +216,18 @@ pub fn classify(value: Value) -> Result<Message, Response> {
         }),
         Some(_) => Err(invalid(id, "Invalid Request: `method` must be a string")),
         None => match (id, object.remove("result"), object.remove("error")) {
-            (Some(id), Some(result), None) => Ok(Message::Response { id, outcome: Ok(result) }),
-            (Some(id), None, Some(error)) => Ok(Message::Response { id, outcome: Err(error) }),
-            (id, _, _) => Err(invalid(id, "Invalid Request: a message needs `method`, or `id` with `result` or `error`")),
+            (Some(id), Some(result), None) => Ok(Message::Response {
+                id,
+                outcome: Ok(result),
+            }),
+            (Some(id), None, Some(error)) => Ok(Message::Response {
+                id,
+                outcome: Err(error),
+            }),
+            (id, _, _) => Err(invalid(
+                id,
+                "Invalid Request: a message needs `method`, or `id` with `result` or `error`",
+            )),
         },
     }
 }
@@ -220,7 +260,8 @@ mod tests {
 
     #[test]
     fn readable_id_is_echoed_on_invalid_request() {
-        let answer = classify_json(json!({"jsonrpc": "1.0", "id": 7, "method": "ping"})).unwrap_err();
+        let answer =
+            classify_json(json!({"jsonrpc": "1.0", "id": 7, "method": "ping"})).unwrap_err();
         assert_eq!(answer.id, Some(RequestId::Number(7.into())));
         assert_eq!(answer.outcome.unwrap_err().code, INVALID_REQUEST);
     }
@@ -228,7 +269,8 @@ mod tests {
     #[test]
     fn unreadable_id_gives_null() {
         for id in [json!(null), json!(true), json!({"a": 1})] {
-            let answer = classify_json(json!({"jsonrpc": "2.0", "id": id, "method": "ping"})).unwrap_err();
+            let answer =
+                classify_json(json!({"jsonrpc": "2.0", "id": id, "method": "ping"})).unwrap_err();
             assert_eq!(answer.id, None);
         }
     }
@@ -243,12 +285,17 @@ mod tests {
             classify_json(json!({"jsonrpc": "2.0", "method": "notifications/initialized"})),
             Ok(Message::Notification(_))
         ));
-        assert!(matches!(classify_json(json!({"jsonrpc": "2.0", "id": 1, "result": {}})), Ok(Message::Response { .. })));
+        assert!(matches!(
+            classify_json(json!({"jsonrpc": "2.0", "id": 1, "result": {}})),
+            Ok(Message::Response { .. })
+        ));
     }
 
     #[test]
     fn scalar_params_and_non_string_methods_are_invalid() {
-        let answer = classify_json(json!({"jsonrpc": "2.0", "id": 1, "method": "ping", "params": 3})).unwrap_err();
+        let answer =
+            classify_json(json!({"jsonrpc": "2.0", "id": 1, "method": "ping", "params": 3}))
+                .unwrap_err();
         assert_eq!(answer.outcome.unwrap_err().code, INVALID_REQUEST);
         let answer = classify_json(json!({"jsonrpc": "2.0", "id": 1, "method": 5})).unwrap_err();
         assert_eq!(answer.outcome.unwrap_err().code, INVALID_REQUEST);

@@ -20,7 +20,11 @@ pub struct Implementation {
 impl Implementation {
     /// An implementation named `name` at `version`.
     pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
-        Implementation { name: name.into(), version: version.into(), title: None }
+        Implementation {
+            name: name.into(),
+            version: version.into(),
+            title: None,
+        }
     }
 
     pub(crate) fn to_json(&self, version: ProtocolVersion) -> Value {
@@ -56,7 +60,11 @@ impl ToolAnnotations {
         if self.read_only {
             object.insert("readOnlyHint".into(), json!(true));
         }
-        for (key, hint) in [("destructiveHint", self.destructive), ("idempotentHint", self.idempotent), ("openWorldHint", self.open_world)] {
+        for (key, hint) in [
+            ("destructiveHint", self.destructive),
+            ("idempotentHint", self.idempotent),
+            ("openWorldHint", self.open_world),
+        ] {
             if let Some(hint) = hint {
                 object.insert(key.into(), json!(hint));
             }
@@ -99,7 +107,11 @@ impl ToolDescriptor {
         }
         if version.has_tool_annotations() {
             // Before 2025-06-18 the display title travelled in the annotations.
-            let title = if version.has_structured_output() { None } else { self.title.as_deref() };
+            let title = if version.has_structured_output() {
+                None
+            } else {
+                self.title.as_deref()
+            };
             if let Some(annotations) = self.annotations.to_json(title) {
                 object.insert("annotations".into(), annotations);
             }
@@ -171,19 +183,31 @@ pub struct CallToolResult {
 impl CallToolResult {
     /// A successful result of one text block.
     pub fn text(text: impl Into<String>) -> Self {
-        CallToolResult { content: vec![Content::text(text)], ..Default::default() }
+        CallToolResult {
+            content: vec![Content::text(text)],
+            ..Default::default()
+        }
     }
 
     /// A failed result (`isError: true`) of one text block.
     pub fn error_text(text: impl Into<String>) -> Self {
-        CallToolResult { content: vec![Content::text(text)], structured_content: None, is_error: true }
+        CallToolResult {
+            content: vec![Content::text(text)],
+            structured_content: None,
+            is_error: true,
+        }
     }
 
     /// The result as the negotiated version spells it.
     pub fn to_json(&self, version: ProtocolVersion) -> Value {
         let mut object = Map::new();
-        object.insert("content".into(), serde_json::to_value(&self.content).unwrap_or_else(|_| json!([])));
-        if let (Some(structured), true) = (&self.structured_content, version.has_structured_output()) {
+        object.insert(
+            "content".into(),
+            serde_json::to_value(&self.content).unwrap_or_else(|_| json!([])),
+        );
+        if let (Some(structured), true) =
+            (&self.structured_content, version.has_structured_output())
+        {
             object.insert("structuredContent".into(), structured.clone());
         }
         if self.is_error {
@@ -204,16 +228,25 @@ mod tests {
             description: Some("Finds things.".into()),
             input_schema: json!({"type": "object"}),
             output_schema: Some(json!({"type": "object"})),
-            annotations: ToolAnnotations { read_only: true, ..Default::default() },
+            annotations: ToolAnnotations {
+                read_only: true,
+                ..Default::default()
+            },
         }
     }
 
     #[test]
     fn old_versions_see_only_their_fields() {
         let old = descriptor().to_json(ProtocolVersion::V2024_11_05);
-        assert_eq!(old, json!({"name": "search", "description": "Finds things.", "inputSchema": {"type": "object"}}));
+        assert_eq!(
+            old,
+            json!({"name": "search", "description": "Finds things.", "inputSchema": {"type": "object"}})
+        );
         let march = descriptor().to_json(ProtocolVersion::V2025_03_26);
-        assert_eq!(march["annotations"], json!({"title": "Search", "readOnlyHint": true}));
+        assert_eq!(
+            march["annotations"],
+            json!({"title": "Search", "readOnlyHint": true})
+        );
         assert!(march.get("outputSchema").is_none());
         let june = descriptor().to_json(ProtocolVersion::V2025_06_18);
         assert_eq!(june["title"], "Search");
@@ -223,9 +256,24 @@ mod tests {
 
     #[test]
     fn structured_content_only_where_the_version_has_it() {
-        let result = CallToolResult { content: vec![Content::text("{}")], structured_content: Some(json!({})), is_error: false };
-        assert!(result.to_json(ProtocolVersion::V2025_03_26).get("structuredContent").is_none());
-        assert_eq!(result.to_json(ProtocolVersion::V2025_06_18)["structuredContent"], json!({}));
-        assert_eq!(result.to_json(ProtocolVersion::V2025_06_18)["content"][0], json!({"type": "text", "text": "{}"}));
+        let result = CallToolResult {
+            content: vec![Content::text("{}")],
+            structured_content: Some(json!({})),
+            is_error: false,
+        };
+        assert!(
+            result
+                .to_json(ProtocolVersion::V2025_03_26)
+                .get("structuredContent")
+                .is_none()
+        );
+        assert_eq!(
+            result.to_json(ProtocolVersion::V2025_06_18)["structuredContent"],
+            json!({})
+        );
+        assert_eq!(
+            result.to_json(ProtocolVersion::V2025_06_18)["content"][0],
+            json!({"type": "text", "text": "{}"})
+        );
     }
 }

@@ -17,7 +17,12 @@ pub enum ProtocolVersion {
 
 impl ProtocolVersion {
     /// Every version served, oldest first.
-    pub const ALL: [ProtocolVersion; 4] = [Self::V2024_11_05, Self::V2025_03_26, Self::V2025_06_18, Self::V2025_11_25];
+    pub const ALL: [ProtocolVersion; 4] = [
+        Self::V2024_11_05,
+        Self::V2025_03_26,
+        Self::V2025_06_18,
+        Self::V2025_11_25,
+    ];
 
     /// The newest version served: the answer to a request for a version we do not know.
     pub const LATEST: ProtocolVersion = Self::V2025_11_25;
@@ -34,7 +39,9 @@ impl ProtocolVersion {
 
     /// The version with this wire name, if served.
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|version| version.as_str() == name)
+        Self::ALL
+            .into_iter()
+            .find(|version| version.as_str() == name)
     }
 
     /// The version to answer an `initialize` that asked for `requested`.
@@ -83,8 +90,14 @@ mod tests {
         for version in ProtocolVersion::ALL {
             assert_eq!(ProtocolVersion::negotiate(version.as_str()), version);
         }
-        assert_eq!(ProtocolVersion::negotiate("2023-01-01"), ProtocolVersion::LATEST);
-        assert_eq!(ProtocolVersion::negotiate("2099-01-01"), ProtocolVersion::LATEST);
+        assert_eq!(
+            ProtocolVersion::negotiate("2023-01-01"),
+            ProtocolVersion::LATEST
+        );
+        assert_eq!(
+            ProtocolVersion::negotiate("2099-01-01"),
+            ProtocolVersion::LATEST
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! Transports open [`Session`]s on it.
 
 mod call;
+mod panic_guard;
 mod session;
 
 use std::collections::HashMap;
@@ -111,6 +112,7 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
     /// Fails, listing every problem of a tool, when a schema could not be enforced as advertised,
     /// and when two tools share a name.
     pub fn build(self) -> Result<Server, Error> {
+        panic_guard::install_hook();
         let state = Arc::new(self.state);
         let reject_unknown = self.unknown_arguments == UnknownArguments::Reject;
         let mut tools = Vec::with_capacity(self.tools.len());
@@ -160,9 +162,16 @@ struct RegisteredTool {
 }
 
 impl RegisteredTool {
-    fn new<S: Send + Sync + 'static>(def: ToolDef<S>, state: &Arc<S>, reject_unknown: bool) -> Result<Self, Error> {
+    fn new<S: Send + Sync + 'static>(
+        def: ToolDef<S>,
+        state: &Arc<S>,
+        reject_unknown: bool,
+    ) -> Result<Self, Error> {
         let input_schema = schema::input_schema(&def.input, reject_unknown);
-        let validator = validate::compile(&input_schema).map_err(|problems| Error::Schema { tool: def.meta.name.to_owned(), problems })?;
+        let validator = validate::compile(&input_schema).map_err(|problems| Error::Schema {
+            tool: def.meta.name.to_owned(),
+            problems,
+        })?;
         let (output_schema, wrap_output) = match schema::output_schema(def.output_schema) {
             Some((schema, wrap)) => (Some(schema), wrap),
             None => (None, false),
@@ -180,7 +189,12 @@ impl RegisteredTool {
             let state = Arc::clone(&state);
             Box::pin(async move { thunk(&state, ctx, args).await })
         });
-        Ok(RegisteredTool { descriptor, validator, wrap_output, call })
+        Ok(RegisteredTool {
+            descriptor,
+            validator,
+            wrap_output,
+            call,
+        })
     }
 }
 

@@ -10,7 +10,8 @@ use tokio_util::sync::CancellationToken;
 use super::Server;
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
-    self, ErrorObject, Frame, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, Message, Request, RequestId, Response,
+    self, ErrorObject, Frame, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, Message, Request,
+    RequestId, Response,
 };
 
 /// What a transport does with one incoming frame.
@@ -44,12 +45,19 @@ pub(super) enum Answer {
 
 impl Session {
     pub(super) fn new(server: Server) -> Self {
-        Session { server, lifecycle: Mutex::default(), in_flight: Mutex::default() }
+        Session {
+            server,
+            lifecycle: Mutex::default(),
+            in_flight: Mutex::default(),
+        }
     }
 
     /// The protocol version negotiated by `initialize`, once it has been.
     pub fn protocol_version(&self) -> Option<ProtocolVersion> {
-        self.lifecycle.lock().unwrap_or_else(PoisonError::into_inner).version
+        self.lifecycle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .version
     }
 
     /// Handles one frame (one line on stdio, one body over HTTP).
@@ -65,7 +73,9 @@ impl Session {
         match answer {
             Answer::None => Reply::Silent,
             Answer::Ready(response) => Reply::Now(response.to_json()),
-            Answer::Pending(future) => Reply::Later(Box::pin(async move { future.await.map(|response| response.to_json()) })),
+            Answer::Pending(future) => Reply::Later(Box::pin(async move {
+                future.await.map(|response| response.to_json())
+            })),
         }
     }
 
@@ -73,21 +83,36 @@ impl Session {
         let version = self.protocol_version();
         if !version.is_some_and(ProtocolVersion::accepts_batches) {
             let why = match version {
-                Some(version) => format!("Invalid Request: protocol version {version} does not allow JSON-RPC batches"),
+                Some(version) => format!(
+                    "Invalid Request: protocol version {version} does not allow JSON-RPC batches"
+                ),
                 None => "Invalid Request: a batch cannot be sent before `initialize`".to_owned(),
             };
-            return Reply::Now(Response::error(None, ErrorObject::new(INVALID_REQUEST, why)).to_json());
+            return Reply::Now(
+                Response::error(None, ErrorObject::new(INVALID_REQUEST, why)).to_json(),
+            );
         }
         if items.is_empty() {
-            return Reply::Now(Response::error(None, ErrorObject::new(INVALID_REQUEST, "Invalid Request: the batch is empty")).to_json());
+            return Reply::Now(
+                Response::error(
+                    None,
+                    ErrorObject::new(INVALID_REQUEST, "Invalid Request: the batch is empty"),
+                )
+                .to_json(),
+            );
         }
         let answers: Vec<Answer> = items
             .into_iter()
             .map(|item| match jsonrpc::classify(item) {
-                Ok(Message::Request(request)) if request.method == "initialize" => Answer::Ready(Response::error(
-                    Some(request.id),
-                    ErrorObject::new(INVALID_REQUEST, "Invalid Request: `initialize` must not be part of a batch"),
-                )),
+                Ok(Message::Request(request)) if request.method == "initialize" => {
+                    Answer::Ready(Response::error(
+                        Some(request.id),
+                        ErrorObject::new(
+                            INVALID_REQUEST,
+                            "Invalid Request: `initialize` must not be part of a batch",
+                        ),
+                    ))
+                }
                 Ok(message) => self.dispatch(message),
                 Err(invalid) => Answer::Ready(invalid),
             })
@@ -101,7 +126,11 @@ impl Session {
                 }
             }))
             .await;
-            let values: Vec<Value> = responses.into_iter().flatten().map(|response| response.to_value()).collect();
+            let values: Vec<Value> = responses
+                .into_iter()
+                .flatten()
+                .map(|response| response.to_value())
+                .collect();
             (!values.is_empty()).then(|| Value::Array(values).to_string())
         }))
     }
@@ -125,27 +154,52 @@ impl Session {
         let Request { id, method, params } = request;
         match (method.as_str(), self.protocol_version()) {
             ("initialize", None) => Answer::Ready(self.initialize(id, params)),
-            ("initialize", Some(_)) => {
-                Answer::Ready(Response::error(Some(id), ErrorObject::new(INVALID_REQUEST, "Invalid Request: the session is already initialized")))
-            }
+            ("initialize", Some(_)) => Answer::Ready(Response::error(
+                Some(id),
+                ErrorObject::new(
+                    INVALID_REQUEST,
+                    "Invalid Request: the session is already initialized",
+                ),
+            )),
             // Lifecycle: ping is allowed before initialization completes.
             ("ping", _) => Answer::Ready(Response::result(id, json!({}))),
             (_, None) => Answer::Ready(Response::error(
                 Some(id),
-                ErrorObject::new(INVALID_REQUEST, "Invalid Request: the session is not initialized; send `initialize` first"),
+                ErrorObject::new(
+                    INVALID_REQUEST,
+                    "Invalid Request: the session is not initialized; send `initialize` first",
+                ),
             )),
-            ("tools/list", Some(version)) => Answer::Ready(self.list_tools(id, params.as_ref(), version)),
+            ("tools/list", Some(version)) => {
+                Answer::Ready(self.list_tools(id, params.as_ref(), version))
+            }
             ("tools/call", Some(version)) => self.call_tool(id, params, version),
-            (_, Some(_)) => Answer::Ready(Response::error(Some(id), ErrorObject::new(METHOD_NOT_FOUND, "Method not found"))),
+            (_, Some(_)) => Answer::Ready(Response::error(
+                Some(id),
+                ErrorObject::new(METHOD_NOT_FOUND, "Method not found"),
+            )),
         }
     }
 
     fn initialize(&self, id: RequestId, params: Option<Value>) -> Response {
-        let Some(requested) = params.as_ref().and_then(|p| p.get("protocolVersion")).and_then(Value::as_str) else {
-            return Response::error(Some(id), ErrorObject::new(INVALID_PARAMS, "Invalid params: `protocolVersion` must be a string"));
+        let Some(requested) = params
+            .as_ref()
+            .and_then(|p| p.get("protocolVersion"))
+            .and_then(Value::as_str)
+        else {
+            return Response::error(
+                Some(id),
+                ErrorObject::new(
+                    INVALID_PARAMS,
+                    "Invalid params: `protocolVersion` must be a string",
+                ),
+            );
         };
         let version = ProtocolVersion::negotiate(requested);
-        self.lifecycle.lock().unwrap_or_else(PoisonError::into_inner).version = Some(version);
+        self.lifecycle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .version = Some(version);
         let shared = &self.server.shared;
         let mut result = json!({
             "protocolVersion": version.as_str(),
@@ -158,17 +212,34 @@ impl Session {
         Response::result(id, result)
     }
 
-    fn list_tools(&self, id: RequestId, params: Option<&Value>, version: ProtocolVersion) -> Response {
+    fn list_tools(
+        &self,
+        id: RequestId,
+        params: Option<&Value>,
+        version: ProtocolVersion,
+    ) -> Response {
         let shared = &self.server.shared;
         let start = match params.and_then(|p| p.get("cursor")) {
             None | Some(Value::Null) => 0,
-            Some(cursor) => match cursor.as_str().and_then(decode_cursor).filter(|&offset| offset < shared.tools.len()) {
+            Some(cursor) => match cursor
+                .as_str()
+                .and_then(decode_cursor)
+                .filter(|&offset| offset < shared.tools.len())
+            {
                 Some(offset) => offset,
-                None => return Response::error(Some(id), ErrorObject::new(INVALID_PARAMS, "Invalid params: unknown `cursor`")),
+                None => {
+                    return Response::error(
+                        Some(id),
+                        ErrorObject::new(INVALID_PARAMS, "Invalid params: unknown `cursor`"),
+                    );
+                }
             },
         };
         let end = (start + shared.page_size).min(shared.tools.len());
-        let tools: Vec<Value> = shared.tools[start..end].iter().map(|tool| tool.descriptor.to_json(version)).collect();
+        let tools: Vec<Value> = shared.tools[start..end]
+            .iter()
+            .map(|tool| tool.descriptor.to_json(version))
+            .collect();
         let mut result = json!({"tools": tools});
         if end < shared.tools.len() {
             result["nextCursor"] = json!(encode_cursor(end));
@@ -177,11 +248,19 @@ impl Session {
     }
 
     fn cancel(&self, params: Option<&Value>) {
-        let Some(id) = params.and_then(|p| p.get("requestId")).and_then(|id| serde_json::from_value::<RequestId>(id.clone()).ok()) else {
+        let Some(id) = params
+            .and_then(|p| p.get("requestId"))
+            .and_then(|id| serde_json::from_value::<RequestId>(id.clone()).ok())
+        else {
             return;
         };
         // Cancellation: a notification for an unknown or finished request is ignored.
-        if let Some(token) = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).get(&id) {
+        if let Some(token) = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&id)
+        {
             token.cancel();
         }
     }

@@ -17,7 +17,10 @@ pub struct ToolArgs {
 
 impl ToolArgs {
     pub(crate) fn new(values: Map<String, Value>) -> Self {
-        ToolArgs { values, violations: Vec::new() }
+        ToolArgs {
+            values,
+            violations: Vec::new(),
+        }
     }
 
     /// Takes the argument `name` as a `T`; an absent argument is read as `null`, which an
@@ -30,7 +33,11 @@ impl ToolArgs {
 
     /// Takes the argument `name`, or `default()` when the client left it out.
     #[doc(hidden)]
-    pub fn take_or<T: DeserializeOwned>(&mut self, name: &'static str, default: impl FnOnce() -> T) -> Option<T> {
+    pub fn take_or<T: DeserializeOwned>(
+        &mut self,
+        name: &'static str,
+        default: impl FnOnce() -> T,
+    ) -> Option<T> {
         match self.values.remove(name) {
             Some(value) => self.narrow(value, &pointer_segment(name)),
             None => Some(default()),
@@ -47,7 +54,9 @@ impl ToolArgs {
     /// The outcome for arguments that failed narrowing. Call only after a `take*` returned `None`.
     #[doc(hidden)]
     pub fn into_invalid<'a>(self) -> ToolFuture<'a> {
-        Box::pin(std::future::ready(ToolOutcome::InvalidArguments(self.violations)))
+        Box::pin(std::future::ready(ToolOutcome::InvalidArguments(
+            self.violations,
+        )))
     }
 
     fn narrow<T: DeserializeOwned>(&mut self, value: Value, base: &str) -> Option<T> {
@@ -56,8 +65,15 @@ impl ToolArgs {
             Err(error) => {
                 let path = format!("{base}{}", pointer_of(error.path()));
                 // serde's own message repeats the value received; name the type instead.
-                let message = format!("cannot be represented as `{}`", short_type_name(std::any::type_name::<T>()));
-                self.violations.push(Violation { path, keyword: "format".into(), message });
+                let message = format!(
+                    "cannot be represented as `{}`",
+                    short_type_name(std::any::type_name::<T>())
+                );
+                self.violations.push(Violation {
+                    path,
+                    keyword: "format".into(),
+                    message,
+                });
                 None
             }
         }
@@ -141,7 +157,10 @@ mod tests {
 
     #[test]
     fn type_names_are_shortened() {
-        assert_eq!(short_type_name("core::option::Option<my_crate::Status>"), "Option<Status>");
+        assert_eq!(
+            short_type_name("core::option::Option<my_crate::Status>"),
+            "Option<Status>"
+        );
         assert_eq!(short_type_name("u32"), "u32");
     }
 }

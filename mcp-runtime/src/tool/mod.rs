@@ -46,7 +46,12 @@ impl<S> ToolDef<S> {
         output_schema: fn(&mut SchemaGenerator) -> Option<Schema>,
         call: for<'a> fn(&'a S, Ctx, ToolArgs) -> ToolFuture<'a>,
     ) -> Self {
-        ToolDef { meta, input, output_schema, call }
+        ToolDef {
+            meta,
+            input,
+            output_schema,
+            call,
+        }
     }
 
     /// The name clients call the tool by.
@@ -57,7 +62,9 @@ impl<S> ToolDef<S> {
 
 impl<S> std::fmt::Debug for ToolDef<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ToolDef").field("name", &self.meta.name).finish_non_exhaustive()
+        f.debug_struct("ToolDef")
+            .field("name", &self.meta.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -97,9 +104,16 @@ pub struct ParamSpec {
 #[derive(Clone, Debug)]
 pub enum Constraint {
     /// `range(min = …, max = …)`: `minimum` / `maximum`.
-    Range { min: Option<Bound>, max: Option<Bound> },
+    Range {
+        min: Option<Bound>,
+        max: Option<Bound>,
+    },
     /// `length(min = …, max = …)`, with the keywords that fit the type (`minLength` or `minItems` …).
-    Length { min: Option<u64>, max: Option<u64>, keywords: (&'static str, &'static str) },
+    Length {
+        min: Option<u64>,
+        max: Option<u64>,
+        keywords: (&'static str, &'static str),
+    },
     /// `pattern = "…"`: an ECMA-262 regular expression.
     Pattern(&'static str),
 }

@@ -48,7 +48,9 @@ impl<T: Serialize + JsonSchema> IntoToolResult for Json<T> {
     fn into_tool_output(self) -> ToolOutput {
         match serde_json::to_value(&self.0) {
             Ok(value) => ToolOutput::Structured(value),
-            Err(_) => ToolOutput::Failure(ToolFailure::internal(std::any::type_name::<serde_json::Error>())),
+            Err(_) => ToolOutput::Failure(ToolFailure::internal(std::any::type_name::<
+                serde_json::Error,
+            >())),
         }
     }
 
@@ -65,13 +67,19 @@ impl IntoToolResult for CallToolResult {
 
 impl IntoToolResult for Content {
     fn into_tool_output(self) -> ToolOutput {
-        ToolOutput::Result(CallToolResult { content: vec![self], ..Default::default() })
+        ToolOutput::Result(CallToolResult {
+            content: vec![self],
+            ..Default::default()
+        })
     }
 }
 
 impl IntoToolResult for Vec<Content> {
     fn into_tool_output(self) -> ToolOutput {
-        ToolOutput::Result(CallToolResult { content: self, ..Default::default() })
+        ToolOutput::Result(CallToolResult {
+            content: self,
+            ..Default::default()
+        })
     }
 }
 
@@ -108,7 +116,9 @@ macro_rules! text_from_display {
         }
     )*};
 }
-text_from_display!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64, bool, char);
+text_from_display!(
+    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64, bool, char
+);
 
 impl<T: IntoToolResult, E: IntoToolFailure> IntoToolResult for Result<T, E> {
     fn into_tool_output(self) -> ToolOutput {
@@ -212,9 +222,17 @@ mod tests {
     #[test]
     fn errors_are_classed_by_trait() {
         let user: Result<String, ToolError> = Err(ToolError::new("no such ticket"));
-        assert!(matches!(user.into_tool_output(), ToolOutput::Failure(ToolFailure::UserFacing(m)) if m == "no such ticket"));
-        let io: Result<String, std::io::Error> = Err(std::io::Error::other("secret path /home/alice"));
-        assert!(matches!(io.into_tool_output(), ToolOutput::Failure(ToolFailure::Internal { type_name: "std::io::error::Error" })));
+        assert!(
+            matches!(user.into_tool_output(), ToolOutput::Failure(ToolFailure::UserFacing(m)) if m == "no such ticket")
+        );
+        let io: Result<String, std::io::Error> =
+            Err(std::io::Error::other("secret path /home/alice"));
+        assert!(matches!(
+            io.into_tool_output(),
+            ToolOutput::Failure(ToolFailure::Internal {
+                type_name: "std::io::error::Error"
+            })
+        ));
         fn fails() -> Result<(), ToolError> {
             "x".parse::<i32>()?;
             Ok(())

@@ -9,9 +9,9 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
+use crate::Error;
 use crate::protocol::jsonrpc::{ErrorObject, INVALID_REQUEST, Response};
 use crate::server::{Reply, Server};
-use crate::Error;
 
 /// Limits of the stdio transport.
 #[derive(Clone, Debug)]
@@ -25,7 +25,10 @@ pub struct StdioOptions {
 
 impl Default for StdioOptions {
     fn default() -> Self {
-        StdioOptions { max_line_bytes: 4 * 1024 * 1024, max_in_flight: 64 }
+        StdioOptions {
+            max_line_bytes: 4 * 1024 * 1024,
+            max_in_flight: 64,
+        }
     }
 }
 
@@ -35,7 +38,12 @@ pub async fn serve(server: Server, options: StdioOptions) -> Result<(), Error> {
 }
 
 /// Serves `server` on any byte streams until `input` ends, then waits for calls in flight.
-pub async fn serve_on<R, W>(server: Server, input: R, output: W, options: StdioOptions) -> Result<(), Error>
+pub async fn serve_on<R, W>(
+    server: Server,
+    input: R,
+    output: W,
+    options: StdioOptions,
+) -> Result<(), Error>
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
@@ -67,7 +75,10 @@ where
             Reply::Silent => true,
             Reply::Now(answer) => lines.send(answer).await.is_ok(),
             Reply::Later(answer) => {
-                let permit = Arc::clone(&permits).acquire_owned().await.expect("the semaphore is never closed");
+                let permit = Arc::clone(&permits)
+                    .acquire_owned()
+                    .await
+                    .expect("the semaphore is never closed");
                 let lines = lines.clone();
                 calls.spawn(async move {
                     if let Some(answer) = answer.await {
@@ -85,7 +96,9 @@ where
     }
     while calls.join_next().await.is_some() {}
     drop(lines);
-    writer.await.map_err(|join| std::io::Error::other(join.to_string()))??;
+    writer
+        .await
+        .map_err(|join| std::io::Error::other(join.to_string()))??;
     Ok(())
 }
 
@@ -97,7 +110,11 @@ enum LineRead {
 
 /// Reads one line into `line` (without its `\n` or `\r\n`), keeping at most `cap` bytes: a
 /// longer line is consumed to its end and reported as [`LineRead::TooLong`].
-async fn read_line<R: AsyncRead + Unpin>(input: &mut BufReader<R>, line: &mut Vec<u8>, cap: usize) -> std::io::Result<LineRead> {
+async fn read_line<R: AsyncRead + Unpin>(
+    input: &mut BufReader<R>,
+    line: &mut Vec<u8>,
+    cap: usize,
+) -> std::io::Result<LineRead> {
     line.clear();
     let mut too_long = false;
     loop {
@@ -126,7 +143,11 @@ async fn read_line<R: AsyncRead + Unpin>(input: &mut BufReader<R>, line: &mut Ve
             if line.last() == Some(&b'\r') {
                 line.pop();
             }
-            return Ok(if too_long { LineRead::TooLong } else { LineRead::Line });
+            return Ok(if too_long {
+                LineRead::TooLong
+            } else {
+                LineRead::Line
+            });
         }
     }
 }
@@ -156,6 +177,14 @@ mod tests {
     #[tokio::test]
     async fn lines_are_capped_and_reading_goes_on() {
         let found = lines_of(b"short\r\nthis one is far too long\nok\nlast", 8).await;
-        assert_eq!(found, vec![Ok("short".into()), Err("too long"), Ok("ok".into()), Ok("last".into())]);
+        assert_eq!(
+            found,
+            vec![
+                Ok("short".into()),
+                Err("too long"),
+                Ok("ok".into()),
+                Ok("last".into())
+            ]
+        );
     }
 }

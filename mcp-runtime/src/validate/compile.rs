@@ -50,21 +50,34 @@ const UNSUPPORTED: &[&str] = &[
 /// Fails with every problem found: an unsupported keyword, a pattern that is not a valid regular
 /// expression, a `$ref` that leads nowhere, a keyword whose value has the wrong shape.
 pub fn compile(schema: &Value) -> Result<CompiledSchema, Vec<String>> {
-    let mut compiler = Compiler { problems: Vec::new(), def_index: HashMap::new() };
+    let mut compiler = Compiler {
+        problems: Vec::new(),
+        def_index: HashMap::new(),
+    };
     let mut defs_source = Vec::new();
     if let Value::Object(root) = schema {
         for container in ["$defs", "definitions"] {
             if let Some(Value::Object(defs)) = root.get(container) {
                 for (name, def) in defs {
-                    compiler.def_index.insert(format!("#/{container}/{}", escape_pointer(name)), defs_source.len());
+                    compiler.def_index.insert(
+                        format!("#/{container}/{}", escape_pointer(name)),
+                        defs_source.len(),
+                    );
                     defs_source.push((format!("/{container}/{name}"), def));
                 }
             }
         }
     }
     let root = compiler.node(schema, "");
-    let defs = defs_source.into_iter().map(|(at, def)| compiler.node(def, &at)).collect();
-    if compiler.problems.is_empty() { Ok(CompiledSchema { root, defs }) } else { Err(compiler.problems) }
+    let defs = defs_source
+        .into_iter()
+        .map(|(at, def)| compiler.node(def, &at))
+        .collect();
+    if compiler.problems.is_empty() {
+        Ok(CompiledSchema { root, defs })
+    } else {
+        Err(compiler.problems)
+    }
 }
 
 struct Compiler {
@@ -120,12 +133,17 @@ impl Compiler {
                         }
                     }
                 }
-                "additionalProperties" => checks.additional_properties = Some(self.node(value, &here)),
+                "additionalProperties" => {
+                    checks.additional_properties = Some(self.node(value, &here))
+                }
                 "propertyNames" => checks.property_names = Some(self.node(value, &here)),
                 "required" => checks.required = self.strings(value, &here),
                 "dependentRequired" => {
                     if let Value::Object(map) = value {
-                        checks.dependent_required = map.iter().map(|(k, v)| (k.clone(), self.strings(v, &here))).collect();
+                        checks.dependent_required = map
+                            .iter()
+                            .map(|(k, v)| (k.clone(), self.strings(v, &here)))
+                            .collect();
                     }
                 }
                 "minProperties" => checks.min_properties = self.count(value, &here),
@@ -135,15 +153,20 @@ impl Compiler {
                 "oneOf" => checks.one_of = self.nodes(value, &here),
                 "not" => checks.not = Some(self.node(value, &here)),
                 "if" => {
-                    let then = object.get("then").map(|then| self.node(then, &format!("{at}/then")));
-                    let otherwise = object.get("else").map(|otherwise| self.node(otherwise, &format!("{at}/else")));
+                    let then = object
+                        .get("then")
+                        .map(|then| self.node(then, &format!("{at}/then")));
+                    let otherwise = object
+                        .get("else")
+                        .map(|otherwise| self.node(otherwise, &format!("{at}/else")));
                     checks.if_then_else = Some((self.node(value, &here), then, otherwise));
                 }
                 "$ref" => checks.reference = self.reference(value, &here),
                 known if ANNOTATIONS.contains(&known) => {}
-                unsupported if UNSUPPORTED.contains(&unsupported) => {
-                    self.problem(&here, "this keyword is not enforced by mcp-runtime, so a schema may not use it")
-                }
+                unsupported if UNSUPPORTED.contains(&unsupported) => self.problem(
+                    &here,
+                    "this keyword is not enforced by mcp-runtime, so a schema may not use it",
+                ),
                 // Unknown keywords are annotations in 2020-12 (§6.5): they assert nothing.
                 _ => {}
             }
@@ -193,7 +216,12 @@ impl Compiler {
     }
 
     fn strings(&mut self, value: &Value, at: &str) -> Vec<String> {
-        match value.as_array().and_then(|items| items.iter().map(|v| v.as_str().map(str::to_owned)).collect()) {
+        match value.as_array().and_then(|items| {
+            items
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        }) {
             Some(strings) => strings,
             None => {
                 self.problem(at, "must be an array of strings");
@@ -204,7 +232,11 @@ impl Compiler {
 
     fn nodes(&mut self, value: &Value, at: &str) -> Vec<Node> {
         match value {
-            Value::Array(items) => items.iter().enumerate().map(|(i, item)| self.node(item, &format!("{at}/{i}"))).collect(),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| self.node(item, &format!("{at}/{i}")))
+                .collect(),
             _ => {
                 self.problem(at, "must be an array of schemas");
                 Vec::new()
@@ -214,7 +246,10 @@ impl Compiler {
 
     fn named_nodes(&mut self, value: &Value, at: &str) -> Vec<(String, Node)> {
         match value {
-            Value::Object(map) => map.iter().map(|(name, schema)| (name.clone(), self.node(schema, &format!("{at}/{name}")))).collect(),
+            Value::Object(map) => map
+                .iter()
+                .map(|(name, schema)| (name.clone(), self.node(schema, &format!("{at}/{name}"))))
+                .collect(),
             _ => {
                 self.problem(at, "must be an object of schemas");
                 Vec::new()
@@ -230,7 +265,10 @@ impl Compiler {
         match Regex::new(&ecma_classes(source)) {
             Ok(regex) => Some(regex),
             Err(error) => {
-                self.problem(at, &format!("`{source}` is not a supported regular expression: {error}"));
+                self.problem(
+                    at,
+                    &format!("`{source}` is not a supported regular expression: {error}"),
+                );
                 None
             }
         }
@@ -242,7 +280,10 @@ impl Compiler {
             Some(target) => match self.def_index.get(target) {
                 Some(&index) => Some(Reference::Def(index)),
                 None => {
-                    self.problem(at, &format!("`{target}` does not point into this schema's `$defs`"));
+                    self.problem(
+                        at,
+                        &format!("`{target}` does not point into this schema's `$defs`"),
+                    );
                     None
                 }
             },
@@ -274,7 +315,11 @@ fn ecma_classes(source: &str) -> String {
             '\\' => match chars.next() {
                 Some('d') => out.push_str(if in_class { "0-9" } else { "[0-9]" }),
                 Some('D') if !in_class => out.push_str("[^0-9]"),
-                Some('w') => out.push_str(if in_class { "0-9A-Za-z_" } else { "[0-9A-Za-z_]" }),
+                Some('w') => out.push_str(if in_class {
+                    "0-9A-Za-z_"
+                } else {
+                    "[0-9A-Za-z_]"
+                }),
                 Some('W') if !in_class => out.push_str("[^0-9A-Za-z_]"),
                 Some(other) => {
                     out.push('\\');

@@ -6,13 +6,22 @@ use serde_json::{Number, Value};
 use super::{JsonType, Node};
 
 pub(super) fn wrong_type(expected: &[JsonType], actual: JsonType) -> String {
-    let article = |t: JsonType| if matches!(t, JsonType::Integer | JsonType::Object | JsonType::Array) { "an" } else { "a" };
+    let article = |t: JsonType| {
+        if matches!(t, JsonType::Integer | JsonType::Object | JsonType::Array) {
+            "an"
+        } else {
+            "a"
+        }
+    };
     let actual = format!("{} {}", article(actual), actual.name());
     match expected {
         [only] => format!("must be {} {}, not {actual}", article(*only), only.name()),
         many => {
             let names: Vec<&str> = many.iter().map(|t| t.name()).collect();
-            format!("must be one of the types {}, not {actual}", names.join(", "))
+            format!(
+                "must be one of the types {}, not {actual}",
+                names.join(", ")
+            )
         }
     }
 }
@@ -28,7 +37,11 @@ pub(super) fn bound(keyword: &str, bound: &Number) -> String {
 
 pub(super) fn one_of_values(allowed: &[Value]) -> String {
     let shown: Vec<String> = allowed.iter().take(20).map(short_json).collect();
-    let more = if allowed.len() > shown.len() { ", …" } else { "" };
+    let more = if allowed.len() > shown.len() {
+        ", …"
+    } else {
+        ""
+    };
     format!("must be one of: {}{more}", shown.join(", "))
 }
 
@@ -37,7 +50,10 @@ pub(super) fn unknown_property(known: &[(String, Node)]) -> String {
         0 => "is not an accepted property".into(),
         1..=20 => {
             let names: Vec<&str> = known.iter().map(|(name, _)| name.as_str()).collect();
-            format!("is not an accepted property; accepted: {}", names.join(", "))
+            format!(
+                "is not an accepted property; accepted: {}",
+                names.join(", ")
+            )
         }
         _ => "is not an accepted property".into(),
     }
@@ -48,7 +64,9 @@ pub(super) fn unknown_property(known: &[(String, Node)]) -> String {
 pub(super) fn alternatives(branches: &[Node]) -> Option<String> {
     let mut values = Vec::new();
     for branch in branches {
-        let Node::Checks(checks) = branch else { return None };
+        let Node::Checks(checks) = branch else {
+            return None;
+        };
         match (&checks.constant, &checks.allowed) {
             (Some(constant), None) => values.push(constant.clone()),
             (None, Some(allowed)) => values.extend(allowed.iter().cloned()),
@@ -61,5 +79,9 @@ pub(super) fn alternatives(branches: &[Node]) -> Option<String> {
 /// A schema value as compact JSON, cut to a readable length.
 pub(super) fn short_json(value: &Value) -> String {
     let text = value.to_string();
-    if text.chars().count() <= 60 { text } else { format!("{}…", text.chars().take(60).collect::<String>()) }
+    if text.chars().count() <= 60 {
+        text
+    } else {
+        format!("{}…", text.chars().take(60).collect::<String>())
+    }
 }

@@ -163,17 +163,27 @@ impl CompiledSchema {
             && !types.iter().any(|t| t.admits(instance))
         {
             // A wrong type makes every other keyword's message noise: report it alone.
-            return out.push(violation(path, "type", messages::wrong_type(types, JsonType::of(instance))));
+            return out.push(violation(
+                path,
+                "type",
+                messages::wrong_type(types, JsonType::of(instance)),
+            ));
         }
         if let Some(allowed) = &checks.allowed
-            && !allowed.iter().any(|candidate| json_equal(candidate, instance))
+            && !allowed
+                .iter()
+                .any(|candidate| json_equal(candidate, instance))
         {
             out.push(violation(path, "enum", messages::one_of_values(allowed)));
         }
         if let Some(constant) = &checks.constant
             && !json_equal(constant, instance)
         {
-            out.push(violation(path, "const", format!("must be exactly {}", messages::short_json(constant))));
+            out.push(violation(
+                path,
+                "const",
+                format!("must be exactly {}", messages::short_json(constant)),
+            ));
         }
         match instance {
             Value::Number(number) => self.check_number(checks, number, path, out),
@@ -189,8 +199,18 @@ impl CompiledSchema {
         let bounds = [
             (&checks.minimum, "minimum", Ordering::Less, false),
             (&checks.maximum, "maximum", Ordering::Greater, false),
-            (&checks.exclusive_minimum, "exclusiveMinimum", Ordering::Less, true),
-            (&checks.exclusive_maximum, "exclusiveMaximum", Ordering::Greater, true),
+            (
+                &checks.exclusive_minimum,
+                "exclusiveMinimum",
+                Ordering::Less,
+                true,
+            ),
+            (
+                &checks.exclusive_maximum,
+                "exclusiveMaximum",
+                Ordering::Greater,
+                true,
+            ),
         ];
         for (bound, keyword, outside, exclusive) in bounds {
             if let Some(bound) = bound {
@@ -203,69 +223,132 @@ impl CompiledSchema {
         if let Some(divisor) = &checks.multiple_of
             && !is_multiple_of(number, divisor)
         {
-            out.push(violation(path, "multipleOf", format!("must be a multiple of {divisor}")));
+            out.push(violation(
+                path,
+                "multipleOf",
+                format!("must be a multiple of {divisor}"),
+            ));
         }
     }
 
-    fn check_array(&self, checks: &Checks, items: &[Value], path: &mut String, out: &mut Vec<Violation>) {
+    fn check_array(
+        &self,
+        checks: &Checks,
+        items: &[Value],
+        path: &mut String,
+        out: &mut Vec<Violation>,
+    ) {
         let count = items.len() as u64;
         if let Some(min) = checks.min_items.filter(|&min| count < min) {
-            out.push(violation(path, "minItems", format!("must have at least {min} item{}", plural(min))));
+            out.push(violation(
+                path,
+                "minItems",
+                format!("must have at least {min} item{}", plural(min)),
+            ));
         }
         if let Some(max) = checks.max_items.filter(|&max| count > max) {
-            out.push(violation(path, "maxItems", format!("must have at most {max} item{}", plural(max))));
+            out.push(violation(
+                path,
+                "maxItems",
+                format!("must have at most {max} item{}", plural(max)),
+            ));
         }
         if checks.unique_items && has_duplicates(items) {
-            out.push(violation(path, "uniqueItems", "must not contain duplicate items".into()));
+            out.push(violation(
+                path,
+                "uniqueItems",
+                "must not contain duplicate items".into(),
+            ));
         }
         for (index, item) in items.iter().enumerate() {
             let schema = checks.prefix_items.get(index).or(checks.items.as_ref());
             if let Some(schema) = schema {
-                with_segment(path, &index.to_string(), |path| self.check(schema, item, path, out));
+                with_segment(path, &index.to_string(), |path| {
+                    self.check(schema, item, path, out)
+                });
             }
         }
         if let Some(contains) = &checks.contains {
             let matching = items
                 .iter()
                 .enumerate()
-                .filter(|(index, item)| with_segment(path, &index.to_string(), |path| self.matches(contains, item, path)))
+                .filter(|(index, item)| {
+                    with_segment(path, &index.to_string(), |path| {
+                        self.matches(contains, item, path)
+                    })
+                })
                 .count() as u64;
             let min = checks.min_contains.unwrap_or(1);
             if matching < min {
-                out.push(violation(path, "contains", format!("must contain at least {min} matching item{}", plural(min))));
+                out.push(violation(
+                    path,
+                    "contains",
+                    format!("must contain at least {min} matching item{}", plural(min)),
+                ));
             }
             if let Some(max) = checks.max_contains.filter(|&max| matching > max) {
-                out.push(violation(path, "maxContains", format!("must contain at most {max} matching item{}", plural(max))));
+                out.push(violation(
+                    path,
+                    "maxContains",
+                    format!("must contain at most {max} matching item{}", plural(max)),
+                ));
             }
         }
     }
 
-    fn check_object(&self, checks: &Checks, object: &serde_json::Map<String, Value>, path: &mut String, out: &mut Vec<Violation>) {
+    fn check_object(
+        &self,
+        checks: &Checks,
+        object: &serde_json::Map<String, Value>,
+        path: &mut String,
+        out: &mut Vec<Violation>,
+    ) {
         for name in &checks.required {
             if !object.contains_key(name) {
-                with_segment(path, name, |path| out.push(violation(path, "required", "is required".into())));
+                with_segment(path, name, |path| {
+                    out.push(violation(path, "required", "is required".into()))
+                });
             }
         }
         for (name, needed) in &checks.dependent_required {
             if object.contains_key(name) {
                 for missing in needed.iter().filter(|n| !object.contains_key(*n)) {
                     with_segment(path, missing, |path| {
-                        out.push(violation(path, "dependentRequired", format!("is required when `{name}` is present")))
+                        out.push(violation(
+                            path,
+                            "dependentRequired",
+                            format!("is required when `{name}` is present"),
+                        ))
                     });
                 }
             }
         }
         let count = object.len() as u64;
         if let Some(min) = checks.min_properties.filter(|&min| count < min) {
-            out.push(violation(path, "minProperties", format!("must have at least {min} propert{}", if min == 1 { "y" } else { "ies" })));
+            out.push(violation(
+                path,
+                "minProperties",
+                format!(
+                    "must have at least {min} propert{}",
+                    if min == 1 { "y" } else { "ies" }
+                ),
+            ));
         }
         if let Some(max) = checks.max_properties.filter(|&max| count > max) {
-            out.push(violation(path, "maxProperties", format!("must have at most {max} propert{}", if max == 1 { "y" } else { "ies" })));
+            out.push(violation(
+                path,
+                "maxProperties",
+                format!(
+                    "must have at most {max} propert{}",
+                    if max == 1 { "y" } else { "ies" }
+                ),
+            ));
         }
         for (name, value) in object {
             with_segment(path, name, |path| {
                 let mut matched = false;
-                if let Some((_, schema)) = checks.properties.iter().find(|(known, _)| known == name) {
+                if let Some((_, schema)) = checks.properties.iter().find(|(known, _)| known == name)
+                {
                     matched = true;
                     self.check(schema, value, path, out);
                 }
@@ -278,12 +361,18 @@ impl CompiledSchema {
                 if let Some(property_names) = &checks.property_names
                     && !self.matches(property_names, &Value::String(name.clone()), path)
                 {
-                    out.push(violation(path, "propertyNames", "is not an allowed property name".into()));
+                    out.push(violation(
+                        path,
+                        "propertyNames",
+                        "is not an allowed property name".into(),
+                    ));
                 }
                 match (&checks.additional_properties, matched) {
-                    (Some(Node::Never), false) => {
-                        out.push(violation(path, "additionalProperties", messages::unknown_property(&checks.properties)))
-                    }
+                    (Some(Node::Never), false) => out.push(violation(
+                        path,
+                        "additionalProperties",
+                        messages::unknown_property(&checks.properties),
+                    )),
                     (Some(schema), false) => self.check(schema, value, path, out),
                     _ => {}
                 }
@@ -291,30 +380,59 @@ impl CompiledSchema {
         }
     }
 
-    fn check_combinators(&self, checks: &Checks, instance: &Value, path: &mut String, out: &mut Vec<Violation>) {
+    fn check_combinators(
+        &self,
+        checks: &Checks,
+        instance: &Value,
+        path: &mut String,
+        out: &mut Vec<Violation>,
+    ) {
         for schema in &checks.all_of {
             self.check(schema, instance, path, out);
         }
-        if !checks.any_of.is_empty() && !checks.any_of.iter().any(|schema| self.matches(schema, instance, path)) {
-            let message = messages::alternatives(&checks.any_of).unwrap_or_else(|| "must match at least one of the allowed forms".into());
+        if !checks.any_of.is_empty()
+            && !checks
+                .any_of
+                .iter()
+                .any(|schema| self.matches(schema, instance, path))
+        {
+            let message = messages::alternatives(&checks.any_of)
+                .unwrap_or_else(|| "must match at least one of the allowed forms".into());
             out.push(violation(path, "anyOf", message));
         }
         if !checks.one_of.is_empty() {
-            let matching = checks.one_of.iter().filter(|schema| self.matches(schema, instance, path)).count();
+            let matching = checks
+                .one_of
+                .iter()
+                .filter(|schema| self.matches(schema, instance, path))
+                .count();
             if matching == 0 {
-                let message = messages::alternatives(&checks.one_of).unwrap_or_else(|| "must match one of the allowed forms".into());
+                let message = messages::alternatives(&checks.one_of)
+                    .unwrap_or_else(|| "must match one of the allowed forms".into());
                 out.push(violation(path, "oneOf", message));
             } else if matching > 1 {
-                out.push(violation(path, "oneOf", "matches more than one of the allowed forms; it must match exactly one".into()));
+                out.push(violation(
+                    path,
+                    "oneOf",
+                    "matches more than one of the allowed forms; it must match exactly one".into(),
+                ));
             }
         }
         if let Some(not) = &checks.not
             && self.matches(not, instance, path)
         {
-            out.push(violation(path, "not", "matches a form that is not allowed".into()));
+            out.push(violation(
+                path,
+                "not",
+                "matches a form that is not allowed".into(),
+            ));
         }
         if let Some((condition, then, otherwise)) = &checks.if_then_else {
-            let branch = if self.matches(condition, instance, path) { then } else { otherwise };
+            let branch = if self.matches(condition, instance, path) {
+                then
+            } else {
+                otherwise
+            };
             if let Some(branch) = branch {
                 self.check(branch, instance, path, out);
             }
@@ -327,21 +445,37 @@ fn check_string(checks: &Checks, string: &str, path: &str, out: &mut Vec<Violati
         // JSON Schema counts characters as Unicode code points.
         let length = string.chars().count() as u64;
         if let Some(min) = checks.min_length.filter(|&min| length < min) {
-            out.push(violation(path, "minLength", format!("must be at least {min} character{} long", plural(min))));
+            out.push(violation(
+                path,
+                "minLength",
+                format!("must be at least {min} character{} long", plural(min)),
+            ));
         }
         if let Some(max) = checks.max_length.filter(|&max| length > max) {
-            out.push(violation(path, "maxLength", format!("must be at most {max} character{} long", plural(max))));
+            out.push(violation(
+                path,
+                "maxLength",
+                format!("must be at most {max} character{} long", plural(max)),
+            ));
         }
     }
     if let Some(pattern) = &checks.pattern
         && !pattern.is_match(string)
     {
-        out.push(violation(path, "pattern", format!("must match the pattern `{}`", pattern.as_str())));
+        out.push(violation(
+            path,
+            "pattern",
+            format!("must match the pattern `{}`", pattern.as_str()),
+        ));
     }
 }
 
 fn violation(path: &str, keyword: &str, message: String) -> Violation {
-    Violation { path: path.to_owned(), keyword: keyword.to_owned(), message }
+    Violation {
+        path: path.to_owned(),
+        keyword: keyword.to_owned(),
+        message,
+    }
 }
 
 fn plural(n: u64) -> &'static str {
@@ -377,10 +511,13 @@ fn compare_numbers(a: &Number, b: &Number) -> Ordering {
         return a.cmp(&b);
     }
     match (a.as_i64(), b.as_u64(), a.as_u64(), b.as_i64()) {
-        (Some(_), Some(_), _, _) => Ordering::Less,    // negative i64 vs u64 beyond i64
+        (Some(_), Some(_), _, _) => Ordering::Less, // negative i64 vs u64 beyond i64
         (_, _, Some(_), Some(_)) => Ordering::Greater, // u64 beyond i64 vs negative i64
         _ => {
-            let (a, b) = (a.as_f64().unwrap_or(f64::NAN), b.as_f64().unwrap_or(f64::NAN));
+            let (a, b) = (
+                a.as_f64().unwrap_or(f64::NAN),
+                b.as_f64().unwrap_or(f64::NAN),
+            );
             a.partial_cmp(&b).unwrap_or(Ordering::Equal)
         }
     }
@@ -392,7 +529,10 @@ fn is_multiple_of(number: &Number, divisor: &Number) -> bool {
     {
         return n % d == 0;
     }
-    let (n, d) = (number.as_f64().unwrap_or(0.0), divisor.as_f64().unwrap_or(1.0));
+    let (n, d) = (
+        number.as_f64().unwrap_or(0.0),
+        divisor.as_f64().unwrap_or(1.0),
+    );
     let quotient = n / d;
     quotient.is_finite() && (quotient - quotient.round()).abs() < 1e-9
 }
@@ -401,16 +541,23 @@ fn is_multiple_of(number: &Number, divisor: &Number) -> bool {
 fn json_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(a), Value::Number(b)) => compare_numbers(a, b) == Ordering::Equal,
-        (Value::Array(a), Value::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(a, b)| json_equal(a, b)),
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| json_equal(a, b))
+        }
         (Value::Object(a), Value::Object(b)) => {
-            a.len() == b.len() && a.iter().all(|(key, value)| b.get(key).is_some_and(|other| json_equal(value, other)))
+            a.len() == b.len()
+                && a.iter()
+                    .all(|(key, value)| b.get(key).is_some_and(|other| json_equal(value, other)))
         }
         _ => a == b,
     }
 }
 
 fn has_duplicates(items: &[Value]) -> bool {
-    items.iter().enumerate().any(|(i, a)| items[i + 1..].iter().any(|b| json_equal(a, b)))
+    items
+        .iter()
+        .enumerate()
+        .any(|(i, a)| items[i + 1..].iter().any(|b| json_equal(a, b)))
 }
 
 #[cfg(test)]

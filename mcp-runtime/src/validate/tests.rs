@@ -4,11 +4,18 @@ use super::*;
 
 fn keywords(schema: Value, instance: Value) -> Vec<(String, String)> {
     let compiled = compile(&schema).expect("schema compiles");
-    compiled.violations(&instance).into_iter().map(|v| (v.path, v.keyword)).collect()
+    compiled
+        .violations(&instance)
+        .into_iter()
+        .map(|v| (v.path, v.keyword))
+        .collect()
 }
 
 fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items.iter().map(|(p, k)| (p.to_string(), k.to_string())).collect()
+    items
+        .iter()
+        .map(|(p, k)| (p.to_string(), k.to_string()))
+        .collect()
 }
 
 #[test]
@@ -24,10 +31,19 @@ fn every_violation_is_listed_with_its_path() {
         "required": ["query", "id"],
         "additionalProperties": false
     });
-    let found = keywords(schema, json!({"query": "toolong", "limit": 51, "status": "gone", "extra": 1}));
+    let found = keywords(
+        schema,
+        json!({"query": "toolong", "limit": 51, "status": "gone", "extra": 1}),
+    );
     assert_eq!(
         found,
-        pairs(&[("/extra", "additionalProperties"), ("/id", "required"), ("/limit", "maximum"), ("/query", "maxLength"), ("/status", "enum")])
+        pairs(&[
+            ("/extra", "additionalProperties"),
+            ("/id", "required"),
+            ("/limit", "maximum"),
+            ("/query", "maxLength"),
+            ("/status", "enum")
+        ])
     );
 }
 
@@ -62,10 +78,26 @@ fn integers_and_large_numbers_compare_exactly() {
     let compiled = compile(&schema).unwrap();
     assert!(compiled.is_valid(&json!(9007199254740993u64)));
     assert!(!compiled.is_valid(&json!(9007199254740994u64)));
-    assert!(compile(&json!({"type": "integer"})).unwrap().is_valid(&json!(2.0)));
-    assert!(!compile(&json!({"type": "integer"})).unwrap().is_valid(&json!(2.5)));
-    assert!(compile(&json!({"minimum": -1})).unwrap().is_valid(&json!(u64::MAX)));
-    assert!(!compile(&json!({"maximum": -1})).unwrap().is_valid(&json!(u64::MAX)));
+    assert!(
+        compile(&json!({"type": "integer"}))
+            .unwrap()
+            .is_valid(&json!(2.0))
+    );
+    assert!(
+        !compile(&json!({"type": "integer"}))
+            .unwrap()
+            .is_valid(&json!(2.5))
+    );
+    assert!(
+        compile(&json!({"minimum": -1}))
+            .unwrap()
+            .is_valid(&json!(u64::MAX))
+    );
+    assert!(
+        !compile(&json!({"maximum": -1}))
+            .unwrap()
+            .is_valid(&json!(u64::MAX))
+    );
 }
 
 #[test]
@@ -75,7 +107,10 @@ fn refs_into_defs_and_recursion() {
         "properties": {"node": {"$ref": "#/$defs/Node"}},
         "$defs": {"Node": {"type": "object", "properties": {"next": {"$ref": "#/$defs/Node"}, "n": {"type": "integer"}}}}
     });
-    assert_eq!(keywords(schema, json!({"node": {"next": {"next": {"n": "x"}}}})), pairs(&[("/node/next/next/n", "type")]));
+    assert_eq!(
+        keywords(schema, json!({"node": {"next": {"next": {"n": "x"}}}})),
+        pairs(&[("/node/next/next/n", "type")])
+    );
 }
 
 #[test]
@@ -86,10 +121,23 @@ fn combinators() {
     let violations = compiled.violations(&json!("c"));
     assert_eq!(violations[0].keyword, "oneOf");
     assert_eq!(violations[0].message, "must be one of: \"a\", \"b\"");
-    assert!(!compile(&json!({"anyOf": [{"type": "string"}, {"type": "integer"}]})).unwrap().is_valid(&json!(true)));
-    assert!(!compile(&json!({"not": {"type": "null"}})).unwrap().is_valid(&json!(null)));
-    assert!(!compile(&json!({"allOf": [{"minimum": 1}, {"maximum": 2}]})).unwrap().is_valid(&json!(3)));
-    let conditional = json!({"if": {"minimum": 10}, "then": {"multipleOf": 5}, "else": {"maximum": 3}});
+    assert!(
+        !compile(&json!({"anyOf": [{"type": "string"}, {"type": "integer"}]}))
+            .unwrap()
+            .is_valid(&json!(true))
+    );
+    assert!(
+        !compile(&json!({"not": {"type": "null"}}))
+            .unwrap()
+            .is_valid(&json!(null))
+    );
+    assert!(
+        !compile(&json!({"allOf": [{"minimum": 1}, {"maximum": 2}]}))
+            .unwrap()
+            .is_valid(&json!(3))
+    );
+    let conditional =
+        json!({"if": {"minimum": 10}, "then": {"multipleOf": 5}, "else": {"maximum": 3}});
     assert!(compile(&conditional).unwrap().is_valid(&json!(15)));
     assert!(!compile(&conditional).unwrap().is_valid(&json!(12)));
     assert!(!compile(&conditional).unwrap().is_valid(&json!(5)));
@@ -98,8 +146,14 @@ fn combinators() {
 #[test]
 fn arrays() {
     let schema = json!({"type": "array", "items": {"type": "integer"}, "minItems": 1, "maxItems": 3, "uniqueItems": true});
-    assert_eq!(keywords(schema.clone(), json!([1, 1.0])), pairs(&[("", "uniqueItems")]));
-    assert_eq!(keywords(schema.clone(), json!([1, "x"])), pairs(&[("/1", "type")]));
+    assert_eq!(
+        keywords(schema.clone(), json!([1, 1.0])),
+        pairs(&[("", "uniqueItems")])
+    );
+    assert_eq!(
+        keywords(schema.clone(), json!([1, "x"])),
+        pairs(&[("/1", "type")])
+    );
     assert_eq!(keywords(schema, json!([])), pairs(&[("", "minItems")]));
     let tuple = json!({"prefixItems": [{"type": "string"}], "items": false});
     assert_eq!(keywords(tuple, json!(["a", 1])), pairs(&[("/1", "false")]));
@@ -108,7 +162,10 @@ fn arrays() {
 #[test]
 fn pointer_segments_are_escaped() {
     let schema = json!({"type": "object", "properties": {"a/b": {"type": "string"}}});
-    assert_eq!(keywords(schema, json!({"a/b": 1})), pairs(&[("/a~1b", "type")]));
+    assert_eq!(
+        keywords(schema, json!({"a/b": 1})),
+        pairs(&[("/a~1b", "type")])
+    );
 }
 
 #[test]

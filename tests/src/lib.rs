@@ -1,0 +1,265 @@
+//! Test support: drive a real server binary over stdio, line by line, as a client would.
+//!
+//! Used by this crate's behaviour tests and by the examples' own tests.
+
+#![allow(clippy::print_stdout)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// How long a test waits for one line before it fails.
+pub const LINE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A server process spoken to over its stdin and stdout.
+pub struct StdioServer {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    stderr: Arc<Mutex<String>>,
+    next_id: i64,
+}
+
+impl StdioServer {
+    /// Starts `binary` with extra environment variables.
+    pub fn spawn(binary: impl AsRef<Path>, env: &[(&str, &str)]) -> Self {
+        let mut command = Command::new(binary.as_ref());
+        command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .env("MCP_LOG", "debug");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.as_ref().display()));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (sender, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&stderr);
+        let child_stderr = child.stderr.take().expect("piped stderr");
+        std::thread::spawn(move || {
+            for line in BufReader::new(child_stderr).lines() {
+                let Ok(line) = line else { break };
+                let mut sink = sink.lock().unwrap();
+                sink.push_str(&line);
+                sink.push('\n');
+            }
+        });
+        let stdin = child.stdin.take();
+        StdioServer {
+            child,
+            stdin,
+            lines,
+            stderr,
+            next_id: 1000,
+        }
+    }
+
+    /// Writes one raw line (a newline is appended).
+    pub fn send_line(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin is open");
+        stdin
+            .write_all(line.as_bytes())
+            .and_then(|()| stdin.write_all(b"\n"))
+            .and_then(|()| stdin.flush())
+            .expect("write to the server");
+    }
+
+    /// Writes one JSON message.
+    pub fn send(&mut self, message: &Value) {
+        self.send_line(&message.to_string());
+    }
+
+    /// The next stdout line, parsed. Every stdout line must be JSON: stdout carries protocol only.
+    pub fn recv(&mut self) -> Value {
+        let line = self.recv_line(LINE_TIMEOUT).unwrap_or_else(|| {
+            panic!(
+                "no line from the server in time; stderr:\n{}",
+                self.stderr()
+            )
+        });
+        serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("stdout carried a non-JSON line ({e}): {line}"))
+    }
+
+    /// The next stdout line, if one comes within `timeout`.
+    pub fn recv_line(&mut self, timeout: Duration) -> Option<String> {
+        match self.lines.recv_timeout(timeout) {
+            Ok(line) => Some(line),
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
+        }
+    }
+
+    /// Sends a request and returns the response with its id (other lines in between are
+    /// collected into `others`).
+    pub fn request_collecting(
+        &mut self,
+        method: &str,
+        params: Value,
+        others: &mut Vec<Value>,
+    ) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        let deadline = Instant::now() + LINE_TIMEOUT;
+        while Instant::now() < deadline {
+            let message = self.recv();
+            if message.get("id") == Some(&json!(id)) {
+                return message;
+            }
+            others.push(message);
+        }
+        panic!("no response to request {id} ({method})")
+    }
+
+    /// Sends a request and returns its response.
+    pub fn request(&mut self, method: &str, params: Value) -> Value {
+        let mut others = Vec::new();
+        let response = self.request_collecting(method, params, &mut others);
+        assert!(
+            others.is_empty(),
+            "unexpected messages before the response: {others:?}"
+        );
+        response
+    }
+
+    /// `initialize` with `version`, then `notifications/initialized`; returns the result.
+    pub fn initialize(&mut self, version: &str) -> Value {
+        let response = self.request(
+            "initialize",
+            json!({"protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "mcp-tests", "version": "0"}}),
+        );
+        self.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        response["result"].clone()
+    }
+
+    /// `tools/call` of `name` with `arguments`; returns the whole response.
+    pub fn call(&mut self, name: &str, arguments: Value) -> Value {
+        self.request("tools/call", json!({"name": name, "arguments": arguments}))
+    }
+
+    /// Everything the server wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Closes stdin (EOF) and waits for the process to exit.
+    pub fn finish(mut self) -> ExitStatus {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + LINE_TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for the server") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not exit after EOF"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().expect("poll the server").is_none()
+    }
+}
+
+impl Drop for StdioServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The `violations` of a bad-arguments answer, on whichever channel it came, as `(path, keyword)`.
+pub fn violations(response: &Value) -> Vec<(String, String)> {
+    let list = if let Some(error) = response.get("error") {
+        assert_eq!(error["code"], -32602, "{response}");
+        &error["data"]["violations"]
+    } else {
+        let result = &response["result"];
+        assert_eq!(result["isError"], true, "{response}");
+        assert_eq!(
+            result["structuredContent"]["error"]["code"], -32602,
+            "{response}"
+        );
+        &result["structuredContent"]["error"]["violations"]
+    };
+    list.as_array()
+        .unwrap_or_else(|| panic!("no violations in {response}"))
+        .iter()
+        .map(|v| {
+            (
+                v["path"].as_str().unwrap().to_owned(),
+                v["keyword"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The text of the first content block of a `tools/call` result.
+pub fn first_text(response: &Value) -> &str {
+    response["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no text content in {response}"))
+}
+
+/// A Python interpreter with the official `mcp` package, in a virtualenv under `target/`.
+///
+/// Created on first use (`python3 -m venv`, then `pip install mcp`); `MCP_INTEROP_PYTHON` names
+/// an interpreter to use instead. Fails the test, never skips it, when neither works.
+pub fn python_with_mcp() -> PathBuf {
+    if let Some(python) = std::env::var_os("MCP_INTEROP_PYTHON") {
+        return PathBuf::from(python);
+    }
+    let venv = workspace_root().join("target").join("interop-venv");
+    let python = venv.join("bin").join("python");
+    let ready = venv.join(".mcp-installed");
+    if !ready.exists() {
+        let status = Command::new("python3")
+            .args(["-m", "venv", "--clear"])
+            .arg(&venv)
+            .status()
+            .expect("python3 is needed for the interop tests");
+        assert!(status.success(), "python3 -m venv failed");
+        let status = Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "mcp==1.*",
+            ])
+            .status()
+            .expect("run pip");
+        assert!(status.success(), "pip install mcp failed");
+        std::fs::write(&ready, "").expect("mark the virtualenv ready");
+    }
+    python
+}
+
+/// The workspace's root directory.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the workspace root")
+        .to_path_buf()
+}
