@@ -122,6 +122,12 @@ impl TestServer {
         )
     }
 
+    /// Adds two integers; `i64` has no bound in its schema, so narrowing checks the range.
+    #[tool]
+    fn test_add(&self, a: i64, b: i64) -> i64 {
+        a.wrapping_add(b)
+    }
+
     /// Fails with a message for the client.
     #[tool]
     fn test_tool_error(&self) -> Result<(), ToolError> {
