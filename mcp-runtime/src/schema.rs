@@ -34,6 +34,7 @@ pub(crate) fn input_schema(spec: &InputSpec, reject_unknown: bool) -> Value {
         }
         attach_definitions(&mut generator, object);
     }
+    drop_nonstandard_formats(&mut schema);
     schema
 }
 
@@ -53,6 +54,7 @@ pub(crate) fn output_schema(
     if let Value::Object(object) = &mut schema {
         attach_definitions(&mut generator, object);
     }
+    drop_nonstandard_formats(&mut schema);
     Some((schema, !is_object))
 }
 
@@ -115,6 +117,33 @@ fn apply_constraint(object: &mut Map<String, Value>, constraint: &Constraint) {
         Constraint::Pattern(pattern) => {
             object.insert("pattern".into(), json!(pattern));
         }
+    }
+}
+
+/// The formats JSON Schema 2020-12 defines (§7.3). schemars also writes `int64`, `uint32`,
+/// `double`…, which strict validators on the client side (Ajv by default) refuse to compile; they
+/// are annotations nobody enforces, and integer ranges are enforced by `minimum`/`maximum` or by
+/// narrowing, so they are dropped.
+const STANDARD_FORMATS: &[&str] = &[
+    "date-time", "date", "time", "duration", "email", "idn-email", "hostname", "idn-hostname", "ipv4", "ipv6", "uri",
+    "uri-reference", "iri", "iri-reference", "uuid", "uri-template", "json-pointer", "relative-json-pointer", "regex",
+];
+
+fn drop_nonstandard_formats(schema: &mut Value) {
+    match schema {
+        Value::Object(object) => {
+            if object.get("format").and_then(Value::as_str).is_some_and(|format| !STANDARD_FORMATS.contains(&format)) {
+                object.remove("format");
+            }
+            for (key, value) in object.iter_mut() {
+                // Inside `const`, `enum`, `default` and `examples` a "format" key is data, not a keyword.
+                if !matches!(key.as_str(), "const" | "enum" | "default" | "examples") {
+                    drop_nonstandard_formats(value);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_nonstandard_formats),
+        _ => {}
     }
 }
 

@@ -59,7 +59,8 @@ impl ToolArgs {
         )))
     }
 
-    fn narrow<T: DeserializeOwned>(&mut self, value: Value, base: &str) -> Option<T> {
+    fn narrow<T: DeserializeOwned>(&mut self, mut value: Value, base: &str) -> Option<T> {
+        integral_floats_as_integers(&mut value);
         match serde_path_to_error::deserialize::<_, T>(value) {
             Ok(narrowed) => Some(narrowed),
             Err(error) => {
@@ -77,6 +78,24 @@ impl ToolArgs {
                 None
             }
         }
+    }
+}
+
+/// JSON Schema counts `2.0` as an integer, and the schema let it through, so narrowing must
+/// accept it too; serde would refuse it for an `i64`. (Clients in languages without a separate
+/// integer type send such numbers.)
+fn integral_floats_as_integers(value: &mut Value) {
+    match value {
+        Value::Number(number) if number.is_f64() => {
+            let float = number.as_f64().unwrap_or(f64::NAN);
+            // Exactly representable range only: beyond 2^53 a float no longer names one integer.
+            if float.fract() == 0.0 && float.abs() <= 9_007_199_254_740_992.0 {
+                *value = Value::from(float as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_floats_as_integers),
+        _ => {}
     }
 }
 
@@ -133,6 +152,15 @@ mod tests {
         assert_eq!(a.violations[0].path, "/a");
         assert_eq!(a.violations[0].keyword, "format");
         assert_eq!(a.violations[0].message, "cannot be represented as `i64`");
+    }
+
+    #[test]
+    fn integral_floats_narrow_into_integers() {
+        let mut a = args(json!({"a": 2.0, "b": [3.0, 1.5], "c": 1e300}));
+        assert_eq!(a.take::<i64>("a"), Some(2));
+        assert_eq!(a.take::<Vec<f64>>("b"), Some(vec![3.0, 1.5]));
+        assert_eq!(a.take::<i64>("c"), None);
+        assert_eq!(a.violations.len(), 1);
     }
 
     #[test]
