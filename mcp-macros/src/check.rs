@@ -25,28 +25,27 @@ pub(crate) fn tool(tool: &ToolDef, site: Site, errors: &Errors) {
     if let Some(impl_trait) = find_impl_trait(&tool.output) {
         errors.spanned(
             impl_trait,
-            "`#[tool]` functions must return a concrete type, not `impl Trait`",
+            "`#[tool]` functions must return a concrete type, not `impl Trait`: name the type, such as `String` or `Json<T>`",
         );
     }
 }
 
 /// Tool names must be unique within a server.
 pub(crate) fn unique_names(tools: &[ToolDef], errors: &Errors) {
+    // One error per duplicate, at the later name, naming the method that has it first (a second
+    // "first defined here" error would count as a second mistake).
     let mut seen = HashMap::new();
     for tool in tools {
-        if let Some(first) = seen.insert(tool.name.as_str(), tool.name_span) {
-            let mut error = syn::Error::new(
+        if let Some(first) = seen.get(tool.name.as_str()) {
+            errors.push(syn::Error::new(
                 tool.name_span,
                 format!(
-                    "duplicate tool name `{}`; tool names must be unique in a server",
-                    tool.name
+                    "duplicate tool name `{}`: method `{}` already has it; tool names must be unique in a server, so rename one with `#[tool(name = \"…\")]`",
+                    tool.name, first
                 ),
-            );
-            error.combine(syn::Error::new(
-                first,
-                format!("`{}` is first defined here", tool.name),
             ));
-            errors.push(error);
+        } else {
+            seen.insert(tool.name.as_str(), &tool.sig.ident);
         }
     }
 }
@@ -54,7 +53,13 @@ pub(crate) fn unique_names(tools: &[ToolDef], errors: &Errors) {
 fn signature(tool: &ToolDef, errors: &Errors) {
     let sig = &tool.sig;
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-        errors.spanned(&sig.generics, "`#[tool]` functions cannot be generic: the schema is generated from concrete argument types");
+        let message = "`#[tool]` functions cannot be generic: the schema is generated from concrete argument types; remove the generic parameters and use concrete types";
+        match &sig.generics.where_clause {
+            Some(where_clause) if sig.generics.params.is_empty() => {
+                errors.spanned(where_clause, message)
+            }
+            _ => errors.spanned(&sig.generics, message),
+        }
     }
     if let syn::Safety::Unsafe(unsafety) = &sig.safety {
         errors.spanned(unsafety, "`#[tool]` functions cannot be `unsafe`");
@@ -112,13 +117,27 @@ fn annotations(tool: &ToolDef, errors: &Errors) {
 
 fn params(tool: &ToolDef, errors: &Errors) {
     let mut contexts = 0;
-    let arguments = tool
+    let flatten = tool
         .params
         .iter()
-        .filter(|p| !matches!(p.kind, ParamKind::Context { .. }))
-        .count();
+        .find(|p| matches!(p.kind, ParamKind::Flatten(_)));
     let mut names = HashMap::new();
     for param in &tool.params {
+        // Next to `#[arg(flatten)]`, each other argument is the mistake: point at it.
+        if let Some(flatten) = flatten
+            && !std::ptr::eq(flatten, param)
+            && !matches!(param.kind, ParamKind::Context { .. })
+        {
+            errors.spanned(
+                &param.pat,
+                format!(
+                    "`{}` cannot be an argument next to `#[arg(flatten)] {}`: the flattened struct's fields are all of the tool's arguments; make `{}` a field of that struct",
+                    param.name,
+                    flatten.pat.to_token_stream(),
+                    param.name,
+                ),
+            );
+        }
         if !matches!(param.pat, syn::Pat::Ident(_))
             && !matches!(param.kind, ParamKind::Context { .. })
         {
@@ -139,28 +158,34 @@ fn params(tool: &ToolDef, errors: &Errors) {
                         "a tool takes at most one context parameter (`&Ctx`); remove this one",
                     );
                 }
-                if let Some(span) = attr {
-                    errors.push(syn::Error::new(
-                        *span,
-                        "`#[arg]` does not apply to the context parameter (`&Ctx`)",
-                    ));
+                if let Some(attr) = attr {
+                    errors.spanned(
+                        attr,
+                        "`#[arg]` does not apply to the context parameter (`&Ctx`); remove it",
+                    );
                 }
             }
             ParamKind::Flatten(attr) => {
-                if arguments > 1 {
-                    errors.spanned(&param.ty, "`#[arg(flatten)]` must be the tool's only argument besides the context: its fields are the arguments");
-                }
                 if attr.has_constraints() || attr.description.is_some() {
                     errors.spanned(&param.ty, "`#[arg(flatten)]` takes no other keys: put constraints on the struct's fields with `#[schemars(...)]`");
                 }
             }
             ParamKind::Arg(attr) => {
-                if let Some(first) = names.insert(param.name.clone(), &param.ident) {
-                    let _ = first;
-                    errors.spanned(
-                        &param.ident,
-                        format!("two arguments are named `{}`", param.name),
-                    );
+                if let Some(first) = names.get(&param.name) {
+                    // At the `name = "…"` that repeats the name, if that is where it comes from.
+                    let span = match &attr.name {
+                        Some(name) => name.span(),
+                        None => param.ident.span(),
+                    };
+                    errors.push(syn::Error::new(
+                        span,
+                        format!(
+                            "duplicate argument name `{}`: parameter `{}` already has it; give each argument its own name with `#[arg(name = \"…\")]`",
+                            param.name, first
+                        ),
+                    ));
+                } else {
+                    names.insert(param.name.clone(), &param.ident);
                 }
                 bounds(attr, errors);
             }
@@ -190,7 +215,10 @@ fn bounds(attr: &crate::parse::ArgAttr, errors: &Errors) {
         let below = range.min.is_some_and(|min| value < min.as_f64());
         let above = range.max.is_some_and(|max| value > max.as_f64());
         if below || above {
-            errors.spanned(default, "the `default` is outside the argument's `range`");
+            errors.spanned(
+                default,
+                "the `default` is outside the argument's `range`; choose a value the `range` allows",
+            );
         }
     }
 }
@@ -267,7 +295,9 @@ mod tests {
             syn::parse_quote!(fn f(#[arg(range(min = 1, max = 50), default = 100)] limit: u32));
         assert_eq!(
             errors_for(sig, Site::FreeFunction),
-            vec!["the `default` is outside the argument's `range`"]
+            vec![
+                "the `default` is outside the argument's `range`; choose a value the `range` allows"
+            ]
         );
     }
 

@@ -76,3 +76,28 @@ pub(crate) fn with_fallback(
     out.extend(fallback);
     out
 }
+
+/// What kind of item `item` is ("a struct"), and the keyword that says so, for errors about an
+/// attribute on the wrong kind of item. `None` where the item has no such keyword.
+pub(crate) fn item_kind(item: &syn::Item) -> Option<(proc_macro2::Span, &'static str)> {
+    use syn::Item;
+    use syn::spanned::Spanned;
+    Some(match item {
+        Item::Const(item) => (item.const_token.span, "a const"),
+        Item::Enum(item) => (item.enum_token.span, "an enum"),
+        Item::ExternCrate(item) => (item.extern_token.span, "an `extern crate`"),
+        Item::Fn(item) => (item.sig.fn_token.span, "a function"),
+        Item::ForeignMod(item) => (item.abi.span(), "an `extern` block"),
+        Item::Impl(item) => (item.impl_token.span, "an impl block"),
+        Item::Macro(item) => (item.mac.path.span(), "a macro invocation"),
+        Item::Mod(item) => (item.mod_token.span, "a module"),
+        Item::Static(item) => (item.static_token.span, "a static"),
+        Item::Struct(item) => (item.struct_token.span, "a struct"),
+        Item::Trait(item) => (item.trait_token.span, "a trait"),
+        Item::TraitAlias(item) => (item.trait_token.span, "a trait alias"),
+        Item::Type(item) => (item.type_token.span, "a type alias"),
+        Item::Union(item) => (item.union_token.span, "a union"),
+        Item::Use(item) => (item.use_token.span, "a `use`"),
+        _ => return None,
+    })
+}

@@ -48,8 +48,9 @@ pub(crate) struct ParamDef {
 }
 
 pub(crate) enum ParamKind {
-    /// A reference parameter: the call context (`&Ctx`).
-    Context { attr: Option<Span> },
+    /// A reference parameter: the call context (`&Ctx`). `attr` is a misplaced `#[arg(...)]`,
+    /// kept whole so the error covers all of it.
+    Context { attr: Option<Box<Attribute>> },
     /// One argument of the tool.
     Arg(ArgAttr),
     /// The whole arguments object (`#[arg(flatten)]`).
@@ -114,14 +115,14 @@ impl ToolDef {
 }
 
 impl ParamDef {
-    fn new(index: usize, pat: &Pat, ty: &Type, attr: Option<(ArgAttr, Span)>) -> ParamDef {
+    fn new(index: usize, pat: &Pat, ty: &Type, attr: Option<(ArgAttr, Attribute)>) -> ParamDef {
         let ident = match pat {
             Pat::Ident(pat) => pat.ident.clone(),
             other => Ident::new(&format!("__mcp_param_{index}"), other.span()),
         };
         let kind = match (ty, attr) {
             (Type::Reference(_), attr) => ParamKind::Context {
-                attr: attr.map(|(_, span)| span),
+                attr: attr.map(|(_, attr)| Box::new(attr)),
             },
             (_, Some((attr, _))) if attr.flatten.is_some() => ParamKind::Flatten(attr),
             (_, attr) => ParamKind::Arg(attr.map(|(attr, _)| attr).unwrap_or_default()),
@@ -144,7 +145,7 @@ impl ParamDef {
 
 /// Removes the `#[arg(...)]` attributes from a parameter and parses them (several are merged
 /// by reporting the extra ones).
-fn take_arg_attr(attrs: &mut Vec<Attribute>, errors: &Errors) -> Option<(ArgAttr, Span)> {
+fn take_arg_attr(attrs: &mut Vec<Attribute>, errors: &Errors) -> Option<(ArgAttr, Attribute)> {
     let mut found = None;
     attrs.retain(|attr| {
         if !attr.path().is_ident(ARG) {
@@ -158,9 +159,9 @@ fn take_arg_attr(attrs: &mut Vec<Attribute>, errors: &Errors) -> Option<(ArgAttr
         } else if let Some(parsed) =
             errors.ok(attr.parse_args_with(<ArgAttr as syn::parse::Parse>::parse))
         {
-            found = Some((parsed, attr.span()));
+            found = Some((parsed, attr.clone()));
         } else {
-            found = Some((ArgAttr::default(), attr.span()));
+            found = Some((ArgAttr::default(), attr.clone()));
         }
         false
     });

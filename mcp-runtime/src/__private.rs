@@ -55,17 +55,49 @@ impl<T: DeserializeOwned + JsonSchema> ToolArg for T {}
 /// Checks, at the argument's span, that its type can be a tool argument.
 pub const fn assert_tool_arg<T: ToolArg>() {}
 
+// The narrowing helpers are bound on `ToolArg` (not only `DeserializeOwned`), like every other
+// use of an argument's type, so a type lacking `Deserialize` is reported once, by `ToolArg`.
+
+/// [`ToolArgs::take`], for an argument.
+pub fn take_arg<T: ToolArg>(args: &mut ToolArgs, name: &'static str) -> Option<T> {
+    args.take(name)
+}
+
+/// [`ToolArgs::take_or`], for an argument with a `default`.
+pub fn take_arg_or<T: ToolArg>(
+    args: &mut ToolArgs,
+    name: &'static str,
+    default: impl FnOnce() -> T,
+) -> Option<T> {
+    args.take_or(name, default)
+}
+
+/// [`ToolArgs::take_all`], for an `#[arg(flatten)]` argument.
+pub fn take_all_args<T: ToolArg>(args: &mut ToolArgs) -> Option<T> {
+    args.take_all()
+}
+
 /// The context parameter's type: `&Ctx`.
 #[diagnostic::on_unimplemented(
     message = "a reference parameter of a `#[tool]` function is its context and must be `&Ctx`, not `{Self}`",
     label = "not `&Ctx`",
     note = "tool arguments are taken by value: `String`, not `&str`"
 )]
-pub trait ContextParam {}
-impl ContextParam for &Ctx {}
+pub trait ContextParam<'a> {
+    /// The parameter's value.
+    fn from_ctx(ctx: &'a Ctx) -> Self;
+}
+impl<'a> ContextParam<'a> for &'a Ctx {
+    fn from_ctx(ctx: &'a Ctx) -> Self {
+        ctx
+    }
+}
 
-/// Checks, at the parameter's span, that a reference parameter is `&Ctx`.
-pub const fn assert_context<T: ContextParam>() {}
+/// The context as the parameter's type, which must be `&Ctx`: passed through this (rather than
+/// as `&ctx`) so a wrong type is reported once, as `ContextParam`, and not also as a mismatch.
+pub fn context_arg<'a, T: ContextParam<'a>>(ctx: &'a Ctx) -> T {
+    T::from_ctx(ctx)
+}
 
 /// Checks, at the return type's span, that it can be a tool result.
 pub const fn assert_tool_result<R: IntoToolResult>() {}
@@ -92,7 +124,8 @@ pub trait LengthArg {
 /// A string `#[arg(pattern = "...")]` can match.
 #[diagnostic::on_unimplemented(
     message = "`#[arg(pattern = ...)]` needs a string argument, and `{Self}` is not a string",
-    label = "not a string"
+    label = "not a string",
+    note = "take the argument as a `String`, or bound a number with `#[arg(range(min = …, max = …))]`"
 )]
 pub trait PatternArg {}
 
@@ -111,8 +144,13 @@ macro_rules! impl_marker {
     ($trait:ident: $($t:ty),*) => { $(impl $trait for $t {})* };
 }
 impl_marker!(RangeArg: i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64);
-impl_marker!(PatternArg: String, Box<str>, std::borrow::Cow<'static, str>);
 impl<T: RangeArg> RangeArg for Option<T> {}
+
+// Written out, not through `impl_marker!`: rustc lists these few impls by their source lines
+// when `pattern` is misused, and a macro there would drag its expansion into the error.
+impl PatternArg for String {}
+impl PatternArg for Box<str> {}
+impl PatternArg for std::borrow::Cow<'static, str> {}
 impl<T: PatternArg> PatternArg for Option<T> {}
 
 const STRING: (&str, &str) = ("minLength", "maxLength");

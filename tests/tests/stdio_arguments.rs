@@ -15,7 +15,10 @@ fn server(version: &str) -> StdioServer {
 }
 
 fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items.iter().map(|(p, k)| (p.to_string(), k.to_string())).collect()
+    items
+        .iter()
+        .map(|(p, k)| (p.to_string(), k.to_string()))
+        .collect()
 }
 
 fn valid_constraints() -> Value {
@@ -43,31 +46,54 @@ fn each_violation_kind_on_both_channels() {
         (with("name", json!("toolong")), ("/name", "maxLength")),
         (with("slug", json!("Not-Lower")), ("/slug", "pattern")),
         (with("status", json!("pending")), ("/status", "enum")),
-        (with("tags", json!(["a", "b", "c", "d"])), ("/tags", "maxItems")),
+        (
+            with("tags", json!(["a", "b", "c", "d"])),
+            ("/tags", "maxItems"),
+        ),
         (with("name", Value::Null), ("/name", "required")),
-        (with("surprise", json!(1)), ("/surprise", "additionalProperties")),
-        (with("count", json!(9223372036854775808u64)), ("/count", "maximum")),
+        (
+            with("surprise", json!(1)),
+            ("/surprise", "additionalProperties"),
+        ),
+        (
+            with("count", json!(9223372036854775808u64)),
+            ("/count", "maximum"),
+        ),
     ];
     for version in [OLD, NEW] {
         let mut server = server(version);
         for (arguments, expected) in &cases {
             let response = server.call("test_constraints", arguments.clone());
             if version == OLD {
-                assert!(response.get("error").is_some(), "{version}: a JSON-RPC error expected: {response}");
+                assert!(
+                    response.get("error").is_some(),
+                    "{version}: a JSON-RPC error expected: {response}"
+                );
             } else {
-                assert!(response.get("result").is_some(), "{version}: a tool result expected: {response}");
+                assert!(
+                    response.get("result").is_some(),
+                    "{version}: a tool result expected: {response}"
+                );
             }
-            assert_eq!(violations(&response), pairs(&[*expected]), "{version} {arguments}");
+            assert_eq!(
+                violations(&response),
+                pairs(&[*expected]),
+                "{version} {arguments}"
+            );
         }
         // The call that passes is really called.
         let ok = server.call("test_constraints", valid_constraints());
-        assert_eq!(first_text(&ok), "count=5 name=abc slug=ok status=none ratio=1 tags=0");
+        assert_eq!(
+            first_text(&ok),
+            "count=5 name=abc slug=ok status=none ratio=1 tags=0"
+        );
     }
 }
 
 #[test]
 fn all_violations_are_listed_at_once() {
-    let arguments = json!({"count": 0, "name": "", "slug": "A", "status": 3, "ratio": 9, "extra": true});
+    let arguments =
+        json!({"count": 0, "name": "", "slug": "A", "status": 3, "ratio": 9, "extra": true});
     let expected = pairs(&[
         ("/count", "minimum"),
         ("/extra", "additionalProperties"),
@@ -78,7 +104,11 @@ fn all_violations_are_listed_at_once() {
     ]);
     for version in [OLD, NEW] {
         let mut server = server(version);
-        assert_eq!(violations(&server.call("test_constraints", arguments.clone())), expected, "{version}");
+        assert_eq!(
+            violations(&server.call("test_constraints", arguments.clone())),
+            expected,
+            "{version}"
+        );
     }
 }
 
@@ -88,8 +118,14 @@ fn the_new_channel_speaks_to_the_model_too() {
     let response = server.call("test_constraints", with("count", json!(0)));
     let result = &response["result"];
     assert_eq!(result["isError"], true);
-    assert_eq!(result["structuredContent"]["error"]["message"], "Invalid arguments for tool `test_constraints`");
-    assert_eq!(first_text(&response), "Invalid arguments for tool `test_constraints`:\n- /count: must be at least 1");
+    assert_eq!(
+        result["structuredContent"]["error"]["message"],
+        "Invalid arguments for tool `test_constraints`"
+    );
+    assert_eq!(
+        first_text(&response),
+        "Invalid arguments for tool `test_constraints`:\n- /count: must be at least 1"
+    );
 }
 
 #[test]
@@ -97,17 +133,32 @@ fn the_old_channel_is_a_json_rpc_error_with_data() {
     let mut server = server(OLD);
     let response = server.call("test_constraints", with("slug", json!("UP")));
     assert_eq!(response["error"]["code"], -32602);
-    assert_eq!(response["error"]["message"], "Invalid params: Invalid arguments for tool `test_constraints`");
-    assert_eq!(response["error"]["data"]["violations"][0]["message"], "must match the pattern `^[a-z]+$`");
+    assert_eq!(
+        response["error"]["message"],
+        "Invalid params: Invalid arguments for tool `test_constraints`"
+    );
+    assert_eq!(
+        response["error"]["data"]["violations"][0]["message"],
+        "must match the pattern `^[a-z]+$`"
+    );
 }
 
 #[test]
 fn a_server_option_forces_either_channel() {
-    let mut forced = StdioServer::spawn(env!("CARGO_BIN_EXE_test-server"), &[("TEST_SERVER_ARGUMENT_ERRORS", "json-rpc")]);
+    let mut forced = StdioServer::spawn(
+        env!("CARGO_BIN_EXE_test-server"),
+        &[("TEST_SERVER_ARGUMENT_ERRORS", "json-rpc")],
+    );
     forced.initialize(NEW);
-    assert_eq!(forced.call("test_constraints", with("count", json!(0)))["error"]["code"], -32602);
+    assert_eq!(
+        forced.call("test_constraints", with("count", json!(0)))["error"]["code"],
+        -32602
+    );
 
-    let mut forced = StdioServer::spawn(env!("CARGO_BIN_EXE_test-server"), &[("TEST_SERVER_ARGUMENT_ERRORS", "tool-result")]);
+    let mut forced = StdioServer::spawn(
+        env!("CARGO_BIN_EXE_test-server"),
+        &[("TEST_SERVER_ARGUMENT_ERRORS", "tool-result")],
+    );
     forced.initialize(OLD);
     let response = forced.call("test_constraints", with("count", json!(0)));
     assert_eq!(response["result"]["isError"], true);
@@ -125,40 +176,82 @@ fn narrowing_failures_the_schema_let_through_are_violations() {
         );
         let response = server.recv();
         let found = violations(&response);
-        assert_eq!(found, pairs(&[("/a", "format"), ("/b", "format")]), "{version}: {response}");
-        assert_eq!(first_text(&server.call("test_add", json!({"a": 2, "b": 3}))), "5");
+        assert_eq!(
+            found,
+            pairs(&[("/a", "format"), ("/b", "format")]),
+            "{version}: {response}"
+        );
+        assert_eq!(
+            first_text(&server.call("test_add", json!({"a": 2, "b": 3}))),
+            "5"
+        );
     }
 }
 
 #[test]
 fn flattened_struct_arguments_are_validated_and_narrowed() {
     let mut server = server(NEW);
-    assert_eq!(first_text(&server.call("test_flatten", json!({"query": "rust", "limit": 3}))), "rust:3");
+    assert_eq!(
+        first_text(&server.call("test_flatten", json!({"query": "rust", "limit": 3}))),
+        "rust:3"
+    );
     let response = server.call("test_flatten", json!({"query": "", "limit": 6, "other": 1}));
-    assert_eq!(violations(&response), pairs(&[("/limit", "maximum"), ("/other", "additionalProperties"), ("/query", "minLength")]));
+    assert_eq!(
+        violations(&response),
+        pairs(&[
+            ("/limit", "maximum"),
+            ("/other", "additionalProperties"),
+            ("/query", "minLength")
+        ])
+    );
 }
 
 #[test]
 fn unknown_arguments_can_be_ignored_by_option() {
-    let mut server = StdioServer::spawn(env!("CARGO_BIN_EXE_test-server"), &[("TEST_SERVER_UNKNOWN_ARGUMENTS", "ignore")]);
+    let mut server = StdioServer::spawn(
+        env!("CARGO_BIN_EXE_test-server"),
+        &[("TEST_SERVER_UNKNOWN_ARGUMENTS", "ignore")],
+    );
     server.initialize(NEW);
     let listed = server.request("tools/list", json!({}));
-    let schema = &listed["result"]["tools"].as_array().unwrap().iter().find(|t| t["name"] == "test_constraints").unwrap()["inputSchema"];
-    assert!(schema.get("additionalProperties").is_none(), "an ignoring server must not advertise the rejection: {schema}");
+    let schema = &listed["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "test_constraints")
+        .unwrap()["inputSchema"];
+    assert!(
+        schema.get("additionalProperties").is_none(),
+        "an ignoring server must not advertise the rejection: {schema}"
+    );
     let response = server.call("test_constraints", with("surprise", json!(1)));
-    assert_eq!(first_text(&response), "count=5 name=abc slug=ok status=none ratio=1 tags=0");
+    assert_eq!(
+        first_text(&response),
+        "count=5 name=abc slug=ok status=none ratio=1 tags=0"
+    );
 }
 
 #[test]
 fn wrong_call_shapes_are_json_rpc_errors_in_every_version() {
     for version in [OLD, NEW] {
         let mut server = server(version);
-        for params in [json!([1, 2]), json!({"arguments": {}}), json!({"name": 7}), json!({"name": "test_json", "arguments": "x"})] {
+        for params in [
+            json!([1, 2]),
+            json!({"arguments": {}}),
+            json!({"name": 7}),
+            json!({"name": "test_json", "arguments": "x"}),
+        ] {
             let response = server.request("tools/call", params.clone());
-            assert_eq!(response["error"]["code"], -32602, "{version} {params}: {response}");
+            assert_eq!(
+                response["error"]["code"], -32602,
+                "{version} {params}: {response}"
+            );
         }
         let response = server.call("no_such_tool", json!({}));
         assert_eq!(response["error"]["code"], -32602, "{response}");
-        assert_eq!(response["error"]["message"], "Invalid params: unknown tool `no_such_tool`");
+        assert_eq!(
+            response["error"]["message"],
+            "Invalid params: unknown tool `no_such_tool`"
+        );
     }
 }

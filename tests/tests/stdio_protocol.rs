@@ -18,15 +18,25 @@ fn initialized(version: &str) -> StdioServer {
 
 #[test]
 fn negotiation_answers_the_requested_version_or_the_latest() {
-    for (requested, answered) in
-        [("2024-11-05", "2024-11-05"), ("2025-03-26", "2025-03-26"), ("2025-06-18", "2025-06-18"), ("2025-11-25", "2025-11-25"), ("1999-01-01", "2025-11-25")]
-    {
+    for (requested, answered) in [
+        ("2024-11-05", "2024-11-05"),
+        ("2025-03-26", "2025-03-26"),
+        ("2025-06-18", "2025-06-18"),
+        ("2025-11-25", "2025-11-25"),
+        ("1999-01-01", "2025-11-25"),
+    ] {
         let mut server = spawn(&[]);
         let result = server.initialize(requested);
         assert_eq!(result["protocolVersion"], answered);
         // serverInfo is the user's crate (this test crate), never the framework's.
-        assert_eq!(result["serverInfo"], json!({"name": "mcp-tests", "version": "0.1.0"}));
-        assert_eq!(result["capabilities"]["tools"], json!({"listChanged": false}));
+        assert_eq!(
+            result["serverInfo"],
+            json!({"name": "mcp-tests", "version": "0.1.0"})
+        );
+        assert_eq!(
+            result["capabilities"]["tools"],
+            json!({"listChanged": false})
+        );
         assert_eq!(result["instructions"], "Test fixtures for mcp-runtime.");
     }
 }
@@ -34,7 +44,11 @@ fn negotiation_answers_the_requested_version_or_the_latest() {
 #[test]
 fn lifecycle_rules() {
     let mut server = spawn(&[]);
-    assert_eq!(server.request("ping", json!({}))["result"], json!({}), "ping works before initialize");
+    assert_eq!(
+        server.request("ping", json!({}))["result"],
+        json!({}),
+        "ping works before initialize"
+    );
     let early = server.request("tools/list", json!({}));
     assert_eq!(early["error"]["code"], -32600, "{early}");
     let missing = server.request("initialize", json!({"capabilities": {}}));
@@ -42,7 +56,10 @@ fn lifecycle_rules() {
     server.initialize("2025-06-18");
     let again = server.request("initialize", json!({"protocolVersion": "2025-06-18"}));
     assert_eq!(again["error"]["code"], -32600, "{again}");
-    assert_eq!(server.request("resources/list", json!({}))["error"]["code"], -32601);
+    assert_eq!(
+        server.request("resources/list", json!({}))["error"]["code"],
+        -32601
+    );
     assert!(server.finish().success(), "EOF ends the server cleanly");
 }
 
@@ -53,9 +70,21 @@ fn framing_errors_get_their_codes_and_reading_goes_on() {
         ("{not json", -32700, Value::Null),
         ("[1, 2", -32700, Value::Null),
         ("\"just a string\"", -32600, Value::Null),
-        (r#"{"jsonrpc":"1.0","id":5,"method":"ping"}"#, -32600, json!(5)),
-        (r#"{"jsonrpc":"2.0","id":"x","method":7}"#, -32600, json!("x")),
-        (r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#, -32600, Value::Null),
+        (
+            r#"{"jsonrpc":"1.0","id":5,"method":"ping"}"#,
+            -32600,
+            json!(5),
+        ),
+        (
+            r#"{"jsonrpc":"2.0","id":"x","method":7}"#,
+            -32600,
+            json!("x"),
+        ),
+        (
+            r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#,
+            -32600,
+            Value::Null,
+        ),
     ];
     for (line, code, id) in cases {
         server.send_line(line);
@@ -71,9 +100,17 @@ fn batches_follow_the_version() {
     let mut old = initialized("2025-03-26");
     old.send_line(r#"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/x"},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"test_context"}}]"#);
     let answer = old.recv();
-    let ids: Vec<&Value> = answer.as_array().expect("a batch answer is an array").iter().map(|r| &r["id"]).collect();
+    let ids: Vec<&Value> = answer
+        .as_array()
+        .expect("a batch answer is an array")
+        .iter()
+        .map(|r| &r["id"])
+        .collect();
     assert_eq!(ids, [&json!(1), &json!(2)]);
-    assert_eq!(answer[1]["result"]["content"][0]["text"], "version=2025-03-26 request=2");
+    assert_eq!(
+        answer[1]["result"]["content"][0]["text"],
+        "version=2025-03-26 request=2"
+    );
 
     let mut new = initialized("2025-06-18");
     new.send_line(r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#);
@@ -92,24 +129,49 @@ fn tool_errors_panics_and_internal_errors_become_results() {
     let internal = server.call("test_internal_error", json!({}));
     assert_eq!(internal["result"]["isError"], true);
     let text = first_text(&internal).to_owned();
-    assert!(text.starts_with("The tool failed with an internal error (error id: "), "{text}");
-    assert!(!text.contains("secret"), "the error's own message must not reach the client: {text}");
+    assert!(
+        text.starts_with("The tool failed with an internal error (error id: "),
+        "{text}"
+    );
+    assert!(
+        !text.contains("secret"),
+        "the error's own message must not reach the client: {text}"
+    );
 
     for _ in 0..3 {
         let panicked = server.call("test_panic", json!({"message": "canary-4f1d"}));
         assert_eq!(panicked["result"]["isError"], true);
         let text = first_text(&panicked);
-        let error_id = text.trim_end_matches(").").rsplit(' ').next().unwrap().to_owned();
+        let error_id = text
+            .trim_end_matches(").")
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .to_owned();
         assert_eq!(error_id.len(), 16, "{text}");
         // The session keeps serving after a panic.
-        assert_eq!(first_text(&server.call("test_context", json!({}))).split(' ').next(), Some("version=2025-11-25"));
+        assert_eq!(
+            first_text(&server.call("test_context", json!({})))
+                .split(' ')
+                .next(),
+            Some("version=2025-11-25")
+        );
         std::thread::sleep(Duration::from_millis(50));
         let stderr = server.stderr();
-        assert!(stderr.contains(&error_id), "the log ties the error id to the call:\n{stderr}");
+        assert!(
+            stderr.contains(&error_id),
+            "the log ties the error id to the call:\n{stderr}"
+        );
     }
     let stderr = server.stderr();
-    assert!(!stderr.contains("canary-4f1d"), "a panic payload reached the log:\n{stderr}");
-    assert!(!stderr.contains("secret detail"), "an internal error's message reached the log:\n{stderr}");
+    assert!(
+        !stderr.contains("canary-4f1d"),
+        "a panic payload reached the log:\n{stderr}"
+    );
+    assert!(
+        !stderr.contains("secret detail"),
+        "an internal error's message reached the log:\n{stderr}"
+    );
     assert!(server.is_running());
 }
 
@@ -122,7 +184,11 @@ fn cancelled_calls_stop_and_get_no_response() {
     assert_eq!(server.request("ping", json!({}))["result"], json!({}));
     assert_eq!(server.recv_line(Duration::from_millis(500)), None);
     std::thread::sleep(Duration::from_millis(100));
-    assert!(server.stderr().contains("outcome=\"cancelled\""), "{}", server.stderr());
+    assert!(
+        server.stderr().contains("outcome=\"cancelled\""),
+        "{}",
+        server.stderr()
+    );
 }
 
 #[test]
@@ -133,9 +199,19 @@ fn pagination_walks_every_tool_and_refuses_unknown_cursors() {
     let mut cursor = Value::Null;
     let mut pages = 0;
     loop {
-        let params = if cursor.is_null() { json!({}) } else { json!({"cursor": cursor}) };
+        let params = if cursor.is_null() {
+            json!({})
+        } else {
+            json!({"cursor": cursor})
+        };
         let result = server.request("tools/list", params)["result"].clone();
-        names.extend(result["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_owned()));
+        names.extend(
+            result["tools"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["name"].as_str().unwrap().to_owned()),
+        );
         pages += 1;
         match result.get("nextCursor") {
             Some(next) => cursor = next.clone(),
@@ -145,7 +221,11 @@ fn pagination_walks_every_tool_and_refuses_unknown_cursors() {
     assert_eq!(pages, 4);
     assert_eq!(names.len(), 10, "{names:?}");
     for bad in [json!("nonsense"), json!("c1"), json!(12)] {
-        assert_eq!(server.request("tools/list", json!({"cursor": bad}))["error"]["code"], -32602, "{bad}");
+        assert_eq!(
+            server.request("tools/list", json!({"cursor": bad}))["error"]["code"],
+            -32602,
+            "{bad}"
+        );
     }
 }
 
@@ -153,17 +233,38 @@ fn pagination_walks_every_tool_and_refuses_unknown_cursors() {
 fn structured_output_follows_the_version() {
     let mut june = initialized("2025-06-18");
     let listed = june.request("tools/list", json!({}));
-    let tool = listed["result"]["tools"].as_array().unwrap().iter().find(|t| t["name"] == "test_json").unwrap().clone();
-    assert_eq!(tool["outputSchema"]["properties"]["count"]["type"], "integer");
+    let tool = listed["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "test_json")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        tool["outputSchema"]["properties"]["count"]["type"],
+        "integer"
+    );
     let result = june.call("test_json", json!({"values": [1.0, 2.0, 6.0]}))["result"].clone();
-    assert_eq!(result["structuredContent"], json!({"count": 3, "mean": 3.0}));
-    assert_eq!(serde_json::from_str::<Value>(result["content"][0]["text"].as_str().unwrap()).unwrap(), result["structuredContent"]);
+    assert_eq!(
+        result["structuredContent"],
+        json!({"count": 3, "mean": 3.0})
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(result["content"][0]["text"].as_str().unwrap()).unwrap(),
+        result["structuredContent"]
+    );
     let wrapped = june.call("test_json_list", json!({"n": 2}))["result"].clone();
     assert_eq!(wrapped["structuredContent"], json!({"result": [0, 1]}));
 
     let mut march = initialized("2025-03-26");
     let listed = march.request("tools/list", json!({}));
-    assert!(listed["result"]["tools"].as_array().unwrap().iter().all(|t| t.get("outputSchema").is_none()));
+    assert!(
+        listed["result"]["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t.get("outputSchema").is_none())
+    );
     let result = march.call("test_json", json!({"values": [2.0]}))["result"].clone();
     assert!(result.get("structuredContent").is_none());
     assert_eq!(result["content"][0]["text"], r#"{"count":1,"mean":2.0}"#);
@@ -196,7 +297,20 @@ fn hundreds_of_bad_inputs_never_crash_the_server() {
         state ^= state << 17;
         state
     };
-    let junk = ["", "null", "[]", "{}", "\"\u{0}\"", "1e400", "-0", "{\"a\":", "]]]", "\\u0000", "true", "[{}]"];
+    let junk = [
+        "",
+        "null",
+        "[]",
+        "{}",
+        "\"\u{0}\"",
+        "1e400",
+        "-0",
+        "{\"a\":",
+        "]]]",
+        "\\u0000",
+        "true",
+        "[{}]",
+    ];
     let mut sent = 0;
     let mut answers = Vec::new();
     for round in 0..400 {
@@ -219,23 +333,37 @@ fn hundreds_of_bad_inputs_never_crash_the_server() {
         server.send_line(&line);
         sent += 1;
         if round % 50 == 0 {
-            assert_eq!(server.request_collecting("ping", json!({}), &mut answers)["result"], json!({}), "after {sent} bad lines");
+            assert_eq!(
+                server.request_collecting("ping", json!({}), &mut answers)["result"],
+                json!({}),
+                "after {sent} bad lines"
+            );
         }
     }
-    assert_eq!(server.request_collecting("ping", json!({}), &mut answers)["result"], json!({}));
+    assert_eq!(
+        server.request_collecting("ping", json!({}), &mut answers)["result"],
+        json!({})
+    );
     for answer in &answers {
-        let is_message = |m: &Value| m["jsonrpc"] == "2.0" && (m.get("result").is_some() || m["error"]["code"].is_i64());
+        let is_message = |m: &Value| {
+            m["jsonrpc"] == "2.0" && (m.get("result").is_some() || m["error"]["code"].is_i64())
+        };
         let well_formed = match answer {
             Value::Array(items) => items.iter().all(is_message),
             single => is_message(single),
         };
         assert!(well_formed, "not a JSON-RPC answer: {answer}");
     }
-    assert!(answers.len() > 300, "most bad lines get an answer, got {}", answers.len());
+    assert!(
+        answers.len() > 300,
+        "most bad lines get an answer, got {}",
+        answers.len()
+    );
     assert!(server.is_running(), "the server died on bad input");
     // Every stdout line was JSON (StdioServer::recv asserts it); drain what is left.
     while let Some(line) = server.recv_line(Duration::from_millis(300)) {
-        serde_json::from_str::<Value>(&line).unwrap_or_else(|e| panic!("non-JSON on stdout ({e}): {line}"));
+        serde_json::from_str::<Value>(&line)
+            .unwrap_or_else(|e| panic!("non-JSON on stdout ({e}): {line}"));
     }
     assert!(server.finish().success());
 }

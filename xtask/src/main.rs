@@ -29,11 +29,28 @@ fn main() -> ExitCode {
 }
 
 fn ci() -> Result<(), String> {
-    let locked: &[&str] = if std::env::var_os("CI").is_some() { &["--locked"] } else { &[] };
+    let locked: &[&str] = if std::env::var_os("CI").is_some() {
+        &["--locked"]
+    } else {
+        &[]
+    };
     run("cargo", &["fmt", "--all", "--", "--check"], &[])?;
-    run("cargo", &[&["clippy", "--workspace", "--all-targets"], locked, &["--", "-D", "warnings"]].concat(), &[])?;
+    run(
+        "cargo",
+        &[
+            &["clippy", "--workspace", "--all-targets"],
+            locked,
+            &["--", "-D", "warnings"],
+        ]
+        .concat(),
+        &[],
+    )?;
     // Snapshots are checked, never written, here: a changed contract fails until it is reviewed.
-    run("cargo", &[&["test", "--workspace"], locked].concat(), &[("INSTA_UPDATE", "no")])?;
+    run(
+        "cargo",
+        &[&["test", "--workspace"], locked].concat(),
+        &[("INSTA_UPDATE", "no")],
+    )?;
     Ok(())
 }
 
@@ -52,5 +69,8 @@ fn run(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(), String>
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask/ sits in the workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask/ sits in the workspace root")
+        .to_path_buf()
 }

@@ -15,7 +15,10 @@ fn hello(version: &str) -> StdioServer {
 type Case = (&'static str, Value, Vec<(String, String)>);
 
 fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items.iter().map(|(p, k)| (p.to_string(), k.to_string())).collect()
+    items
+        .iter()
+        .map(|(p, k)| (p.to_string(), k.to_string()))
+        .collect()
 }
 
 #[test]
@@ -29,12 +32,27 @@ fn tools_list_is_the_contract() {
 fn valid_calls() {
     for version in ["2025-06-18", "2025-11-25"] {
         let mut server = hello(version);
-        assert_eq!(first_text(&server.call("add", json!({"a": 2, "b": 3}))), "5");
-        assert_eq!(first_text(&server.call("add", json!({"a": -7, "b": 2}))), "-5");
+        assert_eq!(
+            first_text(&server.call("add", json!({"a": 2, "b": 3}))),
+            "5"
+        );
+        assert_eq!(
+            first_text(&server.call("add", json!({"a": -7, "b": 2}))),
+            "-5"
+        );
         // JSON Schema counts 2.0 as an integer; so does narrowing.
-        assert_eq!(first_text(&server.call("add", json!({"a": 2.0, "b": 3}))), "5");
-        assert_eq!(first_text(&server.call("echo", json!({"message": "héllo wörld"}))), "héllo wörld");
-        assert_eq!(first_text(&server.call("divide", json!({"a": 1, "b": 4}))), "0.25");
+        assert_eq!(
+            first_text(&server.call("add", json!({"a": 2.0, "b": 3}))),
+            "5"
+        );
+        assert_eq!(
+            first_text(&server.call("echo", json!({"message": "héllo wörld"}))),
+            "héllo wörld"
+        );
+        assert_eq!(
+            first_text(&server.call("divide", json!({"a": 1, "b": 4}))),
+            "0.25"
+        );
         assert!(server.finish().success());
     }
 }
@@ -45,10 +63,16 @@ fn tool_errors_are_results_for_the_model() {
         let mut server = hello(version);
         let response = server.call("divide", json!({"a": 1, "b": 0}));
         assert_eq!(response["result"]["isError"], true);
-        assert_eq!(first_text(&response), "cannot divide by zero; pass a non-zero `b`");
+        assert_eq!(
+            first_text(&response),
+            "cannot divide by zero; pass a non-zero `b`"
+        );
         let response = server.call("add", json!({"a": i64::MAX, "b": 1}));
         assert_eq!(response["result"]["isError"], true);
-        assert_eq!(first_text(&response), "the sum does not fit in a 64-bit integer");
+        assert_eq!(
+            first_text(&response),
+            "the sum does not fit in a 64-bit integer"
+        );
     }
 }
 
@@ -58,21 +82,53 @@ fn every_violation_kind_and_several_at_once() {
     let cases: Vec<Case> = vec![
         ("add", json!({"a": "2", "b": 3}), pairs(&[("/a", "type")])),
         ("add", json!({"a": 2}), pairs(&[("/b", "required")])),
-        ("add", json!({"a": 2, "b": 3, "c": 4}), pairs(&[("/c", "additionalProperties")])),
+        (
+            "add",
+            json!({"a": 2, "b": 3, "c": 4}),
+            pairs(&[("/c", "additionalProperties")]),
+        ),
         ("add", json!({"a": 2.5, "b": 3}), pairs(&[("/a", "type")])),
-        ("echo", json!({"message": ""}), pairs(&[("/message", "minLength")])),
-        ("echo", json!({"message": long}), pairs(&[("/message", "maxLength")])),
-        ("divide", json!({"a": "one", "b": null}), pairs(&[("/a", "type"), ("/b", "type")])),
-        ("add", json!({}), pairs(&[("/a", "required"), ("/b", "required")])),
-        ("echo", json!({"message": 5, "loud": true}), pairs(&[("/loud", "additionalProperties"), ("/message", "type")])),
+        (
+            "echo",
+            json!({"message": ""}),
+            pairs(&[("/message", "minLength")]),
+        ),
+        (
+            "echo",
+            json!({"message": long}),
+            pairs(&[("/message", "maxLength")]),
+        ),
+        (
+            "divide",
+            json!({"a": "one", "b": null}),
+            pairs(&[("/a", "type"), ("/b", "type")]),
+        ),
+        (
+            "add",
+            json!({}),
+            pairs(&[("/a", "required"), ("/b", "required")]),
+        ),
+        (
+            "echo",
+            json!({"message": 5, "loud": true}),
+            pairs(&[("/loud", "additionalProperties"), ("/message", "type")]),
+        ),
     ];
     for version in ["2025-06-18", "2025-11-25"] {
         let mut server = hello(version);
         for (tool, arguments, expected) in &cases {
             let response = server.call(tool, arguments.clone());
             let channel_is_error = response.get("error").is_some();
-            assert_eq!(channel_is_error, version == "2025-06-18", "{version}: {response}");
-            assert_eq!(&violations(&response), expected, "{version} {tool} {arguments}");
+            assert_eq!(
+                channel_is_error,
+                version == "2025-06-18",
+                "{version}: {response}"
+            );
+            assert_eq!(
+                &violations(&response),
+                expected,
+                "{version} {tool} {arguments}"
+            );
         }
     }
 }
@@ -81,13 +137,25 @@ fn every_violation_kind_and_several_at_once() {
 fn unknown_tools_wrong_shapes_and_malformed_json() {
     for version in ["2025-06-18", "2025-11-25"] {
         let mut server = hello(version);
-        assert_eq!(server.call("multiply", json!({"a": 1, "b": 2}))["error"]["code"], -32602);
-        assert_eq!(server.request("tools/call", json!({"name": "add", "arguments": [1, 2]}))["error"]["code"], -32602);
-        assert_eq!(server.request("tools/call", json!("add"))["error"]["code"], -32600);
+        assert_eq!(
+            server.call("multiply", json!({"a": 1, "b": 2}))["error"]["code"],
+            -32602
+        );
+        assert_eq!(
+            server.request("tools/call", json!({"name": "add", "arguments": [1, 2]}))["error"]["code"],
+            -32602
+        );
+        assert_eq!(
+            server.request("tools/call", json!("add"))["error"]["code"],
+            -32600
+        );
         server.send_line(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add""#);
         let answer = server.recv();
         assert_eq!(answer["error"]["code"], -32700);
         assert_eq!(answer["id"], Value::Null);
-        assert_eq!(first_text(&server.call("add", json!({"a": 1, "b": 1}))), "2");
+        assert_eq!(
+            first_text(&server.call("add", json!({"a": 1, "b": 1}))),
+            "2"
+        );
     }
 }

@@ -4,6 +4,9 @@
 pub(crate) mod server;
 pub(crate) mod tool;
 
+#[cfg(test)]
+mod tests;
+
 use std::panic::AssertUnwindSafe;
 
 use proc_macro2::TokenStream;

@@ -7,7 +7,7 @@ use syn::{ImplItem, ItemImpl};
 use super::rt;
 use super::tool::{definition, thunk_body};
 use crate::check::{self, Site};
-use crate::diag::{Errors, with_fallback};
+use crate::diag::{Errors, item_kind, with_fallback};
 use crate::model::ToolDef;
 use crate::parse::{ServerAttr, TOOL, ToolAttr};
 
@@ -17,19 +17,49 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         .ok(syn::parse2::<ServerAttr>(attr))
         .unwrap_or_default();
     let Ok(mut block) = syn::parse2::<ItemImpl>(item.clone()) else {
-        errors.push(syn::Error::new(
-            Span::call_site(),
-            "`#[mcp_server]` applies to an impl block: `#[mcp_server] impl MyServer { … }`",
-        ));
+        // Point at the keyword that makes the item something other than an impl block and, on a
+        // type, name the impl block to write.
+        let parsed = syn::parse2::<syn::Item>(item.clone()).ok();
+        let (span, kind) = parsed
+            .as_ref()
+            .and_then(item_kind)
+            .unwrap_or((Span::call_site(), "this item"));
+        let type_name = match &parsed {
+            Some(syn::Item::Struct(item)) => Some(&item.ident),
+            Some(syn::Item::Enum(item)) => Some(&item.ident),
+            Some(syn::Item::Union(item)) => Some(&item.ident),
+            _ => None,
+        };
+        let message = match type_name {
+            Some(name) => format!(
+                "`#[mcp_server]` applies to an impl block, not to {kind}: put it on the impl block of the tool methods, `#[mcp_server] impl {name} {{ … }}`"
+            ),
+            None => format!(
+                "`#[mcp_server]` applies to an impl block, not to {kind}: `#[mcp_server] impl MyServer {{ … }}`"
+            ),
+        };
+        errors.push(syn::Error::new(span, message));
         return with_fallback(errors.finish().unwrap_err(), item, TokenStream::new());
     };
     if let Some((path, _)) = &block.trait_ {
-        errors.spanned(path, "`#[mcp_server]` goes on an inherent impl block (`impl MyServer { … }`), not on a trait impl");
+        let inherent = match &*block.self_ty {
+            syn::Type::Path(ty) if ty.qself.is_none() => ty
+                .path
+                .segments
+                .last()
+                .map(|segment| format!("`#[mcp_server] impl {} {{ … }}`", segment.ident)),
+            _ => None,
+        }
+        .unwrap_or_else(|| "`#[mcp_server] impl MyServer { … }`".to_owned());
+        errors.spanned(
+            path,
+            format!("`#[mcp_server]` goes on an inherent impl block, not on a trait impl: put the tool methods in {inherent}"),
+        );
     }
     if !block.generics.params.is_empty() {
         errors.spanned(
             &block.generics,
-            "`#[mcp_server]` impl blocks cannot be generic: a server is one concrete type",
+            "`#[mcp_server]` impl blocks cannot be generic: a server is one concrete type; remove the generic parameters and implement the tools for a concrete type",
         );
     }
     let mut tools = Vec::new();

@@ -6,7 +6,7 @@ use syn::spanned::Spanned;
 
 use super::rt;
 use crate::check::{self, Site};
-use crate::diag::{Errors, with_fallback};
+use crate::diag::{Errors, item_kind, with_fallback};
 use crate::model::{ParamDef, ParamKind, Receiver, ToolDef};
 use crate::parse::{ArgAttr, Flag, Number, ToolAttr};
 
@@ -16,10 +16,18 @@ pub(crate) fn expand_free(attr: TokenStream, item: TokenStream) -> TokenStream {
     let tool_attr = errors.ok(syn::parse2::<ToolAttr>(attr)).unwrap_or_default();
     let mut func = match syn::parse2::<syn::Item>(item.clone()) {
         Ok(syn::Item::Fn(func)) => func,
-        _ => {
+        other => {
+            // Point at the keyword that makes the item something other than a function.
+            let kind = other.ok().as_ref().and_then(item_kind);
+            let (span, kind) = kind.unwrap_or((Span::call_site(), "this item"));
+            let fix = if kind == "an impl block" {
+                "mark the impl block `#[mcp_server]` and its tool methods `#[tool]`"
+            } else {
+                "put it on an `async fn` or `fn`, or on a method inside an `#[mcp_server]` impl block"
+            };
             errors.push(syn::Error::new(
-                Span::call_site(),
-                "`#[tool]` applies to functions: put it on an `async fn` or `fn`, or on a method inside an `#[mcp_server]` impl block",
+                span,
+                format!("`#[tool]` applies to functions, not to {kind}: {fix}"),
             ));
             return with_fallback(errors.finish().unwrap_err(), item, TokenStream::new());
         }
@@ -77,15 +85,26 @@ pub(crate) fn thunk_body(tool: &ToolDef, target: TokenStream) -> TokenStream {
         } = param;
         let take = match &param.kind {
             ParamKind::Context { .. } => {
-                call_args.push(quote_spanned!(ty.span()=> &__ctx));
+                // Through `context_arg::<#ty>` rather than `&__ctx`: a reference parameter that
+                // is not `&Ctx` is then one `ContextParam` error at its type, not also a mismatch.
+                call_args.push(quote_spanned!(ty.span()=> #rt::context_arg::<#ty>(&__ctx)));
                 continue;
             }
-            ParamKind::Flatten(_) => quote_spanned!(ty.span()=> __args.take_all::<#ty>()),
+            // The `take*` helpers are bound on `ToolArg`, as `definition`'s checks are, so rustc
+            // reports a type lacking `Deserialize` once.
+            ParamKind::Flatten(_) => {
+                quote_spanned!(ty.span()=> #rt::take_all_args::<#ty>(&mut __args))
+            }
             ParamKind::Arg(ArgAttr {
                 default: Some(default),
                 ..
-            }) => quote_spanned!(ty.span()=> __args.take_or::<#ty>(#name, || #default)),
-            ParamKind::Arg(_) => quote_spanned!(ty.span()=> __args.take::<#ty>(#name)),
+            }) => {
+                let default = typed_default(ty, default);
+                quote_spanned!(ty.span()=> #rt::take_arg_or::<#ty>(&mut __args, #name, || #default))
+            }
+            ParamKind::Arg(_) => {
+                quote_spanned!(ty.span()=> #rt::take_arg::<#ty>(&mut __args, #name))
+            }
         };
         takes.push(take);
         binds.push(quote!(::core::option::Option::Some(#ident)));
@@ -105,19 +124,47 @@ pub(crate) fn thunk_body(tool: &ToolDef, target: TokenStream) -> TokenStream {
             };
         }
     };
+    // `respond` names the return type, so a type that is not a tool result fails at the return
+    // type's tokens, where `type_checks` has already reported it (and rustc reports it once).
+    let checks = type_checks(tool);
+    let output = &tool.output;
     quote! {
+        #(#checks)*
         #narrow
-        #rt::respond(async move { #call })
+        #rt::respond::<#output>(async move { #call })
     }
+}
+
+/// The checks that the return type is a tool result and every argument's type a tool argument,
+/// each at the type's own tokens. Both the call thunk and the definition start with exactly these:
+/// a type error is then reported first by these calls in each body, where rustc drops its other
+/// uses of the type at the same tokens, and the two bodies' errors are identical, so rustc shows
+/// it once.
+fn type_checks(tool: &ToolDef) -> Vec<TokenStream> {
+    let rt = rt();
+    let output = &tool.output;
+    let mut checks = vec![quote_spanned!(output.span()=> #rt::assert_tool_result::<#output>();)];
+    for param in &tool.params {
+        if !matches!(param.kind, ParamKind::Context { .. }) {
+            let ty = &param.ty;
+            checks.push(quote_spanned!(ty.span()=> #rt::assert_tool_arg::<#ty>();));
+        }
+    }
+    checks
+}
+
+/// A `default = …` expression, typed by a `let` with the argument's type: a default of the wrong
+/// type is a mismatch at the default, "expected due to" the type, and reads the same in the
+/// definition and in the call thunk, so rustc shows it once.
+fn typed_default(ty: &syn::Type, default: &syn::Expr) -> TokenStream {
+    quote_spanned!(default.span()=> { let __mcp_default: #ty = #default; __mcp_default })
 }
 
 /// The `ToolDef::new(…)` expression, preceded by the per-type checks that point rustc's errors at
 /// the offending parameter or return type.
 pub(crate) fn definition(tool: &ToolDef, call: TokenStream) -> TokenStream {
     let rt = rt();
-    let mut checks = Vec::new();
-    let output = &tool.output;
-    checks.push(quote_spanned!(output.span()=> #rt::assert_tool_result::<#output>();));
+    let mut checks = type_checks(tool);
     let input = match tool
         .params
         .iter()
@@ -125,7 +172,6 @@ pub(crate) fn definition(tool: &ToolDef, call: TokenStream) -> TokenStream {
     {
         Some(flat) => {
             let ty = &flat.ty;
-            checks.push(quote_spanned!(ty.span()=> #rt::assert_tool_arg::<#ty>();));
             quote_spanned!(ty.span()=> #rt::InputSpec::Flatten(#rt::schema_of::<#ty>))
         }
         None => {
@@ -174,14 +220,11 @@ fn param_spec(param: &ParamDef, checks: &mut Vec<TokenStream>) -> Option<TokenSt
     let rt = rt();
     let ty = &param.ty;
     let attr = match &param.kind {
-        ParamKind::Context { .. } => {
-            checks.push(quote_spanned!(ty.span()=> #rt::assert_context::<#ty>();));
-            return None;
-        }
+        // The call thunk checks the context's type (`context_arg`).
+        ParamKind::Context { .. } => return None,
         ParamKind::Flatten(_) => return None,
         ParamKind::Arg(attr) => attr,
     };
-    checks.push(quote_spanned!(ty.span()=> #rt::assert_tool_arg::<#ty>();));
     let mut constraints = Vec::new();
     if let Some(range) = &attr.range {
         checks.push(quote_spanned!(ty.span()=> #rt::assert_range_arg::<#ty>();));
@@ -211,6 +254,7 @@ fn param_spec(param: &ParamDef, checks: &mut Vec<TokenStream>) -> Option<TokenSt
     let description = option_str(attr.description.as_ref().map(|d| d.value()));
     let default = match &attr.default {
         Some(default) => {
+            let default = typed_default(ty, default);
             quote_spanned!(default.span()=> ::core::option::Option::Some(|| #rt::default_json::<#ty>(#default)))
         }
         None => quote!(::core::option::Option::None),

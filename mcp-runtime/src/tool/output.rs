@@ -162,6 +162,9 @@ pub trait IntoToolFailure {
     fn into_tool_failure(self) -> ToolFailure;
 }
 
+// Not recommended in diagnostics: for a type that is neither, rustc should say what the trait
+// says (use `ToolError` or an error type), not "`std::error::Error` is not implemented".
+#[diagnostic::do_not_recommend]
 impl<E: std::error::Error + 'static> IntoToolFailure for E {
     fn into_tool_failure(self) -> ToolFailure {
         ToolFailure::internal(std::any::type_name::<E>())

@@ -1,0 +1,13 @@
+use mcp_runtime::prelude::*;
+
+struct Counter;
+
+#[mcp_server]
+impl Counter {
+    #[tool]
+    async fn consume(self) -> String {
+        String::new()
+    }
+}
+
+fn main() {}
