@@ -211,6 +211,14 @@ pub fn violations(response: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `(path, keyword)` pairs, as [`violations`] returns them.
+pub fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|(path, keyword)| (path.to_string(), keyword.to_string()))
+        .collect()
+}
+
 /// The text of the first content block of a `tools/call` result.
 pub fn first_text(response: &Value) -> &str {
     response["result"]["content"][0]["text"]

@@ -1,7 +1,7 @@
 //! Bad tool arguments over real stdio, for a 2025-06-18 client (JSON-RPC error channel) and a
 //! 2025-11-25 client (`isError` result channel): every violation kind, several at once, narrowing.
 
-use mcp_tests::{StdioServer, first_text, violations};
+use mcp_tests::{StdioServer, first_text, pairs, violations};
 use serde_json::{Value, json};
 
 const OLD: &str = "2025-06-18";
@@ -12,13 +12,6 @@ fn server(version: &str) -> StdioServer {
     let result = server.initialize(version);
     assert_eq!(result["protocolVersion"], version);
     server
-}
-
-fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items
-        .iter()
-        .map(|(p, k)| (p.to_string(), k.to_string()))
-        .collect()
 }
 
 fn valid_constraints() -> Value {

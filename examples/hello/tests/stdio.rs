@@ -1,6 +1,6 @@
 //! The real hello binary over stdio, for a 2025-06-18 and a 2025-11-25 client.
 
-use mcp_tests::{StdioServer, first_text, violations};
+use mcp_tests::{StdioServer, first_text, pairs, violations};
 use serde_json::{Value, json};
 
 fn hello(version: &str) -> StdioServer {
@@ -13,13 +13,6 @@ fn hello(version: &str) -> StdioServer {
 
 /// A tool, its arguments, and the (path, keyword) pairs of the violations expected.
 type Case = (&'static str, Value, Vec<(String, String)>);
-
-fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items
-        .iter()
-        .map(|(p, k)| (p.to_string(), k.to_string()))
-        .collect()
-}
 
 #[test]
 fn tools_list_is_the_contract() {
