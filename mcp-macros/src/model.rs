@@ -5,7 +5,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, Ident, LitStr, Pat, ReturnType, Signature, Type};
 
 use crate::diag::Errors;
-use crate::parse::{ARG, ArgAttr, Flag, ToolAttr};
+use crate::parse::{ARG, Annotations, ArgAttr, ToolAttr};
 
 /// One tool.
 pub(crate) struct ToolDef {
@@ -18,14 +18,6 @@ pub(crate) struct ToolDef {
     pub(crate) receiver: Receiver,
     pub(crate) params: Vec<ParamDef>,
     pub(crate) output: Type,
-}
-
-#[derive(Default)]
-pub(crate) struct Annotations {
-    pub(crate) read_only: Option<Flag>,
-    pub(crate) destructive: Option<Flag>,
-    pub(crate) idempotent: Option<Flag>,
-    pub(crate) open_world: Option<Flag>,
 }
 
 /// How the function receives `self`.
@@ -101,12 +93,7 @@ impl ToolDef {
             name_span,
             title: attr.title,
             description,
-            annotations: Annotations {
-                read_only: attr.read_only,
-                destructive: attr.destructive,
-                idempotent: attr.idempotent,
-                open_world: attr.open_world,
-            },
+            annotations: attr.annotations,
             receiver,
             params,
             output,

@@ -48,6 +48,12 @@ pub(crate) struct ToolAttr {
     pub(crate) name: Option<LitStr>,
     pub(crate) title: Option<LitStr>,
     pub(crate) description: Option<LitStr>,
+    pub(crate) annotations: Annotations,
+}
+
+/// The behaviour hints of `#[tool(...)]`.
+#[derive(Default)]
+pub(crate) struct Annotations {
     pub(crate) read_only: Option<Flag>,
     pub(crate) destructive: Option<Flag>,
     pub(crate) idempotent: Option<Flag>,
@@ -83,28 +89,28 @@ impl Parse for ToolAttr {
                 )?;
             } else if lookahead.peek(kw::read_only) {
                 set(
-                    &mut attr.read_only,
+                    &mut attr.annotations.read_only,
                     flag::<kw::read_only>(input)?,
                     span,
                     "read_only",
                 )?;
             } else if lookahead.peek(kw::destructive) {
                 set(
-                    &mut attr.destructive,
+                    &mut attr.annotations.destructive,
                     flag::<kw::destructive>(input)?,
                     span,
                     "destructive",
                 )?;
             } else if lookahead.peek(kw::idempotent) {
                 set(
-                    &mut attr.idempotent,
+                    &mut attr.annotations.idempotent,
                     flag::<kw::idempotent>(input)?,
                     span,
                     "idempotent",
                 )?;
             } else if lookahead.peek(kw::open_world) {
                 set(
-                    &mut attr.open_world,
+                    &mut attr.annotations.open_world,
                     flag::<kw::open_world>(input)?,
                     span,
                     "open_world",
@@ -215,8 +221,8 @@ mod tests {
     fn tool_keys() {
         let attr: ToolAttr = syn::parse_quote!(name = "search", read_only, destructive = false);
         assert_eq!(attr.name.unwrap().value(), "search");
-        assert!(attr.read_only.unwrap().value);
-        assert!(!attr.destructive.unwrap().value);
+        assert!(attr.annotations.read_only.unwrap().value);
+        assert!(!attr.annotations.destructive.unwrap().value);
     }
 
     #[test]
