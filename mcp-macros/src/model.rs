@@ -5,7 +5,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, Ident, LitStr, Pat, ReturnType, Signature, Type};
 
 use crate::diag::Errors;
-use crate::parse::{ARG, Annotations, ArgAttr, ToolAttr};
+use crate::parse::{ARG, Annotations, ArgAttr, Timeout, ToolAttr};
 
 /// One tool.
 pub(crate) struct ToolDef {
@@ -15,6 +15,7 @@ pub(crate) struct ToolDef {
     pub(crate) title: Option<LitStr>,
     pub(crate) description: Option<String>,
     pub(crate) annotations: Annotations,
+    pub(crate) timeout: Option<Timeout>,
     pub(crate) receiver: Receiver,
     pub(crate) params: Vec<ParamDef>,
     pub(crate) output: Type,
@@ -94,6 +95,7 @@ impl ToolDef {
             title: attr.title,
             description,
             annotations: attr.annotations,
+            timeout: attr.timeout,
             receiver,
             params,
             output,

@@ -8,7 +8,7 @@ use super::rt;
 use crate::check::{self, Site};
 use crate::diag::{Errors, item_kind, with_fallback};
 use crate::model::{ParamDef, ParamKind, Receiver, ToolDef};
-use crate::parse::{ArgAttr, Flag, Number, ToolAttr};
+use crate::parse::{ArgAttr, Flag, Number, Timeout, ToolAttr};
 
 /// `#[tool]` on a free function: the function as written plus `<name>_tool()`.
 pub(crate) fn expand_free(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -206,12 +206,19 @@ fn meta(tool: &ToolDef) -> TokenStream {
         hint(tool.annotations.idempotent),
         hint(tool.annotations.open_world),
     );
+    let timeout = match tool.timeout {
+        Some(Timeout { millis }) => {
+            quote!(::core::option::Option::Some(::core::time::Duration::from_millis(#millis)))
+        }
+        None => quote!(::core::option::Option::None),
+    };
     quote! {
         #rt::ToolMeta {
             name: #name,
             title: #title,
             description: #description,
             annotations: #rt::ToolAnnotations { read_only: #read_only, destructive: #destructive, idempotent: #idempotent, open_world: #open_world },
+            timeout: #timeout,
         }
     }
 }
@@ -251,6 +258,7 @@ fn param_spec(param: &ParamDef, checks: &mut Vec<TokenStream>) -> Option<TokenSt
         constraints.push(quote!(#rt::Constraint::Pattern(#pattern)));
     }
     let name = &param.name;
+    let sensitive = attr.sensitive.is_some();
     let description = option_str(attr.description.as_ref().map(|d| d.value()));
     let default = match &attr.default {
         Some(default) => {
@@ -267,6 +275,7 @@ fn param_spec(param: &ParamDef, checks: &mut Vec<TokenStream>) -> Option<TokenSt
             optional: #rt::accepts_absent::<#ty>,
             default: #default,
             constraints: ::std::vec![#(#constraints),*],
+            sensitive: #sensitive,
         }
     })
 }

@@ -1,4 +1,4 @@
-//! `#[arg(range(min = 1, max = 50), length(max = 500), pattern = "…", default = 10, description = "…", name = "…", flatten)]`.
+//! `#[arg(range(min = 1, max = 50), length(max = 500), pattern = "…", default = 10, description = "…", name = "…", sensitive, flatten)]`.
 
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
@@ -39,6 +39,7 @@ pub(crate) struct ArgAttr {
     pub(crate) description: Option<LitStr>,
     pub(crate) name: Option<LitStr>,
     pub(crate) flatten: Option<Span>,
+    pub(crate) sensitive: Option<Span>,
 }
 
 impl Parse for ArgAttr {
@@ -86,6 +87,9 @@ impl Parse for ArgAttr {
             } else if lookahead.peek(kw::flatten) {
                 input.parse::<kw::flatten>()?;
                 set(&mut attr.flatten, span, span, "flatten")?;
+            } else if lookahead.peek(kw::sensitive) {
+                input.parse::<kw::sensitive>()?;
+                set(&mut attr.sensitive, span, span, "sensitive")?;
             } else {
                 return Err(lookahead.error());
             }
@@ -103,6 +107,7 @@ impl ArgAttr {
             || self.pattern.is_some()
             || self.default.is_some()
             || self.name.is_some()
+            || self.sensitive.is_some()
     }
 }
 

@@ -19,6 +19,8 @@ pub(crate) mod kw {
     syn::custom_keyword!(destructive);
     syn::custom_keyword!(idempotent);
     syn::custom_keyword!(open_world);
+    syn::custom_keyword!(timeout);
+    syn::custom_keyword!(sensitive);
     syn::custom_keyword!(version);
     syn::custom_keyword!(instructions);
     syn::custom_keyword!(range);
@@ -49,6 +51,38 @@ pub(crate) struct ToolAttr {
     pub(crate) title: Option<LitStr>,
     pub(crate) description: Option<LitStr>,
     pub(crate) annotations: Annotations,
+    pub(crate) timeout: Option<Timeout>,
+}
+
+/// `timeout = "30s"`: a time limit for each call.
+#[derive(Clone, Copy)]
+pub(crate) struct Timeout {
+    pub(crate) millis: u64,
+}
+
+impl Timeout {
+    /// Reads `500ms`, `30s`, `2m` or `1h`.
+    fn parse(literal: &LitStr) -> syn::Result<Timeout> {
+        let text = literal.value();
+        let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+        let unit = &text[digits.len()..];
+        let multiplier = match unit {
+            "ms" => Some(1),
+            "s" => Some(1_000),
+            "m" => Some(60_000),
+            "h" => Some(3_600_000),
+            _ => None,
+        };
+        match (digits.parse::<u64>(), multiplier) {
+            (Ok(count), Some(multiplier)) if count > 0 => Ok(Timeout {
+                millis: count * multiplier,
+            }),
+            _ => Err(syn::Error::new(
+                literal.span(),
+                "`timeout` takes a positive duration such as \"500ms\", \"30s\", \"2m\" or \"1h\"",
+            )),
+        }
+    }
 }
 
 /// The behaviour hints of `#[tool(...)]`.
@@ -114,6 +148,14 @@ impl Parse for ToolAttr {
                     flag::<kw::open_world>(input)?,
                     span,
                     "open_world",
+                )?;
+            } else if lookahead.peek(kw::timeout) {
+                let literal = string_value::<kw::timeout>(input)?;
+                set(
+                    &mut attr.timeout,
+                    Timeout::parse(&literal)?,
+                    span,
+                    "timeout",
                 )?;
             } else {
                 return Err(lookahead.error());
@@ -233,6 +275,24 @@ mod tests {
             .to_string();
         assert!(error.starts_with("expected one of"), "{error}");
         assert!(error.contains("`read_only`"), "{error}");
+    }
+
+    #[test]
+    fn timeouts() {
+        let attr: ToolAttr = syn::parse_quote!(timeout = "250ms");
+        assert_eq!(attr.timeout.unwrap().millis, 250);
+        let attr: ToolAttr = syn::parse_quote!(timeout = "2m");
+        assert_eq!(attr.timeout.unwrap().millis, 120_000);
+        for bad in ["\"\"", "\"10\"", "\"0s\"", "\"5 days\"", "\"-1s\""] {
+            let error = syn::parse_str::<ToolAttr>(&format!("timeout = {bad}"))
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(
+                error.starts_with("`timeout` takes a positive duration"),
+                "{bad}: {error}"
+            );
+        }
     }
 
     #[test]

@@ -1,53 +1,156 @@
-//! `tools/call`: params, validation, the catch-all around the handler, and the error contract.
+//! `tools/call`: params, validation, the catch-all around the handler, the error contract, and
+//! the one log line every call ends in.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
 use serde_json::{Map, Value, json};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+use tracing::field::Empty;
 
+use super::ids::random_id;
 use super::panic_guard::{self, Guarded};
 use super::session::{Answer, Session};
 use super::{ArgumentErrorChannel, RegisteredTool};
 use crate::Ctx;
 use crate::protocol::ProtocolVersion;
-use crate::protocol::jsonrpc::{ErrorObject, INVALID_PARAMS, RequestId, Response};
+use crate::protocol::jsonrpc::{ErrorObject, INTERNAL_ERROR, INVALID_PARAMS, RequestId, Response};
 use crate::protocol::messages::{CallToolResult, Content};
 use crate::tool::{ToolArgs, ToolFailure, ToolOutcome, ToolOutput};
 use crate::validate::Violation;
 
+/// The name logged for a tool the server does not have: the client chose it, so it is not
+/// written verbatim.
+const UNKNOWN: &str = "<unknown>";
+
+/// How a call ended, as its log line says.
+enum Outcome {
+    Ok,
+    ToolError,
+    Internal(&'static str),
+    InvalidParams(&'static str),
+    Panic,
+    Timeout,
+    Cancelled,
+}
+
+impl Outcome {
+    /// `(outcome, error_code, error_class)`.
+    fn fields(&self) -> (&'static str, Option<i32>, Option<&'static str>) {
+        match self {
+            Outcome::Ok => ("ok", None, None),
+            Outcome::ToolError => ("tool_error", None, Some("ToolError")),
+            Outcome::Internal(type_name) => ("tool_error", Some(INTERNAL_ERROR), Some(type_name)),
+            Outcome::InvalidParams(class) => ("invalid_params", Some(INVALID_PARAMS), Some(class)),
+            Outcome::Panic => ("panic", Some(INTERNAL_ERROR), Some("panic")),
+            Outcome::Timeout => ("timeout", Some(INTERNAL_ERROR), Some("timeout")),
+            Outcome::Cancelled => ("cancelled", None, Some("cancelled")),
+        }
+    }
+}
+
+/// The call's log line: names, timing and classes only, never arguments, results or messages.
+fn log_call(tool_name: &str, started: Instant, outcome: &Outcome, error_id: Option<&str>) {
+    let (outcome_name, error_code, error_class) = outcome.fields();
+    let duration_ms = started.elapsed().as_millis() as u64;
+    let span = tracing::Span::current();
+    span.record("tool_name", tool_name);
+    span.record("outcome", outcome_name);
+    span.record("duration_ms", duration_ms);
+    let panic_location = matches!(outcome, Outcome::Panic)
+        .then(panic_guard::take_location)
+        .flatten();
+    match outcome {
+        Outcome::Internal(_) | Outcome::Panic | Outcome::Timeout => tracing::error!(
+            tool_name,
+            duration_ms,
+            outcome = outcome_name,
+            error_code,
+            error_class,
+            error_id,
+            panic_location,
+            "tool call"
+        ),
+        _ => tracing::info!(
+            tool_name,
+            duration_ms,
+            outcome = outcome_name,
+            error_code,
+            error_class,
+            "tool call"
+        ),
+    }
+}
+
 impl Session {
+    /// Runs a call inside its `tool_call` span (a child of the request span): the span carries
+    /// `tool_name`, `outcome` and `duration_ms`, for tracing exporters such as OpenTelemetry.
     pub(super) fn call_tool(
         self: &Arc<Self>,
         id: RequestId,
         params: Option<Value>,
         version: ProtocolVersion,
     ) -> Answer {
+        let span = tracing::info_span!(
+            "tool_call",
+            tool_name = Empty,
+            outcome = Empty,
+            duration_ms = Empty
+        );
+        let _entered = span.enter();
+        match self.start_call(id, params, version) {
+            Answer::Pending(call) => Answer::Pending(Box::pin(call.instrument(span.clone()))),
+            answer => answer,
+        }
+    }
+
+    fn start_call(
+        self: &Arc<Self>,
+        id: RequestId,
+        params: Option<Value>,
+        version: ProtocolVersion,
+    ) -> Answer {
+        let started = Instant::now();
+        let shared = &self.server.shared;
         let (name, arguments) = match call_params(params) {
             Ok(call) => call,
             Err(why) => {
-                return Answer::Ready(Response::error(
-                    Some(id),
-                    ErrorObject::new(INVALID_PARAMS, format!("Invalid params: {why}")),
-                ));
+                log_call(
+                    UNKNOWN,
+                    started,
+                    &Outcome::InvalidParams("InvalidParams"),
+                    None,
+                );
+                let error = ErrorObject::new(INVALID_PARAMS, format!("Invalid params: {why}"));
+                return Answer::Ready(Response::error(Some(id), error));
             }
         };
-        let shared = &self.server.shared;
         let Some(&index) = shared.by_name.get(name.as_str()) else {
-            return Answer::Ready(Response::error(
-                Some(id),
-                ErrorObject::new(
-                    INVALID_PARAMS,
-                    format!("Invalid params: unknown tool `{name}`"),
-                ),
-            ));
+            log_call(
+                UNKNOWN,
+                started,
+                &Outcome::InvalidParams("UnknownTool"),
+                None,
+            );
+            let error = ErrorObject::new(
+                INVALID_PARAMS,
+                format!("Invalid params: unknown tool `{name}`"),
+            );
+            return Answer::Ready(Response::error(Some(id), error));
         };
         let tool = &shared.tools[index];
         let arguments = Value::Object(arguments);
         let violations = tool.validator.violations(&arguments);
         if !violations.is_empty() {
+            log_call(
+                &tool.descriptor.name,
+                started,
+                &Outcome::InvalidParams("InvalidArguments"),
+                None,
+            );
             return Answer::Ready(self.invalid_arguments(id, tool, version, violations));
         }
         let Value::Object(arguments) = arguments else {
@@ -60,57 +163,60 @@ impl Session {
             .unwrap_or_else(PoisonError::into_inner)
             .insert(id.clone(), cancellation.clone());
         let ctx = Ctx::new(id.clone(), version, cancellation.clone());
+        let timeout = tool.timeout.or(shared.tool_timeout);
         let session = Arc::clone(self);
-        Answer::Pending(Box::pin(async move {
+        let call = async move {
             let tool = &session.server.shared.tools[index];
-            let started = Instant::now();
+            let name = tool.descriptor.name.as_str();
             // The catch-all: a panic anywhere in narrowing or in the handler's future becomes a result.
             let run = AssertUnwindSafe(Guarded((tool.call)(ctx, ToolArgs::new(arguments))))
                 .catch_unwind();
-            let outcome = tokio::select! {
+            let limited = async {
+                match timeout {
+                    Some(limit) => tokio::time::timeout(limit, run).await.ok(),
+                    None => Some(run.await),
+                }
+            };
+            let finished = tokio::select! {
                 biased;
                 // Cancellation: the receiver SHOULD stop processing and MUST NOT respond.
                 () = cancellation.cancelled() => None,
-                outcome = run => Some(outcome),
+                finished = limited => Some(finished),
             };
             session
                 .in_flight
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .remove(&id);
-            let elapsed_ms = started.elapsed().as_millis() as u64;
-            let Some(outcome) = outcome else {
-                tracing::info!(
-                    tool_name = tool.descriptor.name,
-                    duration_ms = elapsed_ms,
-                    outcome = "cancelled",
-                    "tool call"
-                );
-                return None;
-            };
-            Some(match outcome {
-                Ok(ToolOutcome::InvalidArguments(violations)) => {
-                    session.invalid_arguments(id, tool, version, violations)
+            let result = match finished {
+                None => {
+                    log_call(name, started, &Outcome::Cancelled, None);
+                    return None;
                 }
-                Ok(ToolOutcome::Output(output)) => {
-                    Response::result(id, finish(tool, output, elapsed_ms).to_json(version))
+                Some(None) => {
+                    let error_id = random_id();
+                    log_call(name, started, &Outcome::Timeout, Some(&error_id));
+                    let limit = timeout.unwrap_or_default();
+                    CallToolResult::error_text(format!(
+                        "The tool did not finish within {} (error id: {error_id}).",
+                        human_duration(limit)
+                    ))
                 }
-                Err(_panic_payload) => {
+                Some(Some(Err(_panic_payload))) => {
                     // The payload may hold anything the handler had in hand: it is dropped unread.
-                    let error_id = new_error_id();
-                    let panic_location = panic_guard::take_location();
-                    tracing::error!(
-                        tool_name = tool.descriptor.name,
-                        duration_ms = elapsed_ms,
-                        outcome = "panic",
-                        error_id,
-                        panic_location,
-                        "tool call"
-                    );
-                    Response::result(id, internal_error_result(&error_id).to_json(version))
+                    let error_id = random_id();
+                    log_call(name, started, &Outcome::Panic, Some(&error_id));
+                    internal_error_result(&error_id)
                 }
-            })
-        }))
+                Some(Some(Ok(ToolOutcome::InvalidArguments(violations)))) => {
+                    log_call(name, started, &Outcome::InvalidParams("Narrowing"), None);
+                    return Some(session.invalid_arguments(id, tool, version, violations));
+                }
+                Some(Some(Ok(ToolOutcome::Output(output)))) => finish(tool, output, started),
+            };
+            Some(Response::result(id, result.to_json(version)))
+        };
+        Answer::Pending(Box::pin(call))
     }
 
     /// Bad arguments: code -32602 with every violation, on the channel the version calls for.
@@ -121,14 +227,7 @@ impl Session {
         version: ProtocolVersion,
         violations: Vec<Violation>,
     ) -> Response {
-        let name = &tool.descriptor.name;
-        tracing::info!(
-            tool_name = name,
-            outcome = "invalid_params",
-            error_code = INVALID_PARAMS,
-            "tool call"
-        );
-        let message = format!("Invalid arguments for tool `{name}`");
+        let message = format!("Invalid arguments for tool `{}`", tool.descriptor.name);
         let as_tool_result = match self.server.shared.argument_errors {
             ArgumentErrorChannel::ByVersion => version.reports_bad_arguments_as_tool_errors(),
             ArgumentErrorChannel::JsonRpcError => false,
@@ -180,16 +279,24 @@ fn call_params(params: Option<Value>) -> Result<(String, Map<String, Value>), &'
     Ok((name, arguments))
 }
 
-fn finish(tool: &RegisteredTool, output: ToolOutput, duration_ms: u64) -> CallToolResult {
+fn finish(tool: &RegisteredTool, output: ToolOutput, started: Instant) -> CallToolResult {
     let name = tool.descriptor.name.as_str();
     match output {
         ToolOutput::Result(result) => {
-            let outcome = if result.is_error { "tool_error" } else { "ok" };
-            tracing::info!(tool_name = name, duration_ms, outcome, "tool call");
+            log_call(
+                name,
+                started,
+                if result.is_error {
+                    &Outcome::ToolError
+                } else {
+                    &Outcome::Ok
+                },
+                None,
+            );
             result
         }
         ToolOutput::Structured(value) => {
-            tracing::info!(tool_name = name, duration_ms, outcome = "ok", "tool call");
+            log_call(name, started, &Outcome::Ok, None);
             // Tools "Structured Content": a tool returning structured content SHOULD also return
             // it serialised in a text block, for clients that only read `content`.
             let text = value.to_string();
@@ -205,23 +312,16 @@ fn finish(tool: &RegisteredTool, output: ToolOutput, duration_ms: u64) -> CallTo
             }
         }
         ToolOutput::Failure(ToolFailure::UserFacing(message)) => {
-            tracing::info!(
-                tool_name = name,
-                duration_ms,
-                outcome = "tool_error",
-                "tool call"
-            );
+            log_call(name, started, &Outcome::ToolError, None);
             CallToolResult::error_text(message)
         }
         ToolOutput::Failure(ToolFailure::Internal { type_name }) => {
-            let error_id = new_error_id();
-            tracing::error!(
-                tool_name = name,
-                duration_ms,
-                outcome = "tool_error",
-                error_class = type_name,
-                error_id,
-                "tool call"
+            let error_id = random_id();
+            log_call(
+                name,
+                started,
+                &Outcome::Internal(type_name),
+                Some(&error_id),
             );
             internal_error_result(&error_id)
         }
@@ -234,11 +334,14 @@ fn internal_error_result(error_id: &str) -> CallToolResult {
     ))
 }
 
-/// A short id that ties what the client saw to the log line: 16 hex digits, unpredictable.
-fn new_error_id() -> String {
-    use std::hash::BuildHasher;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("{:016x}", std::hash::RandomState::new().hash_one(n))
+/// `1500 ms` → `1.5s`, `90 s` → `90s`.
+fn human_duration(duration: Duration) -> String {
+    let millis = duration.as_millis();
+    if millis.is_multiple_of(1000) {
+        format!("{}s", millis / 1000)
+    } else if millis < 1000 {
+        format!("{millis}ms")
+    } else {
+        format!("{:.1}s", duration.as_secs_f64())
+    }
 }

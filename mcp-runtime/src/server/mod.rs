@@ -2,15 +2,17 @@
 //! Transports open [`Session`]s on it.
 
 mod call;
+mod ids;
 mod panic_guard;
 mod session;
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::protocol::messages::{Implementation, ToolDescriptor};
-use crate::tool::{ToolArgs, ToolDef, ToolFuture};
+use crate::tool::{InputSpec, ToolArgs, ToolDef, ToolFuture};
 use crate::validate::{self, CompiledSchema};
 use crate::{Ctx, Error, schema};
 
@@ -48,6 +50,7 @@ pub struct ServerBuilder<S> {
     unknown_arguments: UnknownArguments,
     argument_errors: ArgumentErrorChannel,
     page_size: usize,
+    tool_timeout: Option<Duration>,
 }
 
 impl<S: Send + Sync + 'static> ServerBuilder<S> {
@@ -62,6 +65,7 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
             unknown_arguments: UnknownArguments::default(),
             argument_errors: ArgumentErrorChannel::default(),
             page_size: 100,
+            tool_timeout: None,
         }
     }
 
@@ -107,6 +111,13 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
         self
     }
 
+    /// A time limit for every tool without its own `#[tool(timeout = "…")]`. A call that runs
+    /// longer is stopped and answered with an `isError` result.
+    pub fn tool_timeout(mut self, limit: Duration) -> Self {
+        self.tool_timeout = Some(limit);
+        self
+    }
+
     /// Builds the server: generates every schema and compiles it for validation.
     ///
     /// Fails, listing every problem of a tool, when a schema could not be enforced as advertised,
@@ -131,6 +142,7 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
                 by_name,
                 argument_errors: self.argument_errors,
                 page_size: self.page_size,
+                tool_timeout: self.tool_timeout,
             }),
         })
     }
@@ -149,6 +161,7 @@ struct Shared {
     by_name: HashMap<&'static str, usize>,
     argument_errors: ArgumentErrorChannel,
     page_size: usize,
+    tool_timeout: Option<Duration>,
 }
 
 type ErasedCall = Box<dyn Fn(Ctx, ToolArgs) -> ToolFuture<'static> + Send + Sync>;
@@ -158,6 +171,7 @@ struct RegisteredTool {
     validator: CompiledSchema,
     /// Whether structured output is wrapped as `{"result": …}` (its schema is not an object).
     wrap_output: bool,
+    timeout: Option<Duration>,
     call: ErasedCall,
 }
 
@@ -167,6 +181,11 @@ impl RegisteredTool {
         state: &Arc<S>,
         reject_unknown: bool,
     ) -> Result<Self, Error> {
+        if let InputSpec::Params(params) = &def.input {
+            for param in params.iter().filter(|param| param.sensitive) {
+                crate::logging::deny_field_everywhere(param.name);
+            }
+        }
         let input_schema = schema::input_schema(&def.input, reject_unknown);
         let validator = validate::compile(&input_schema).map_err(|problems| Error::Schema {
             tool: def.meta.name.to_owned(),
@@ -193,6 +212,7 @@ impl RegisteredTool {
             descriptor,
             validator,
             wrap_output,
+            timeout: def.meta.timeout,
             call,
         })
     }

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use super::Server;
+use super::ids::random_id;
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
     self, ErrorObject, Frame, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, Message, Request,
@@ -27,6 +28,9 @@ pub enum Reply {
 /// The state of one client connection.
 pub struct Session {
     pub(super) server: Server,
+    /// Carries `session_id`; every request span is its child, so every log line of the session,
+    /// the user's own included, carries the id.
+    span: tracing::Span,
     lifecycle: Mutex<Lifecycle>,
     pub(super) in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
 }
@@ -45,8 +49,10 @@ pub(super) enum Answer {
 
 impl Session {
     pub(super) fn new(server: Server) -> Self {
+        let span = tracing::info_span!("session", session_id = %random_id());
         Session {
             server,
+            span,
             lifecycle: Mutex::default(),
             in_flight: Mutex::default(),
         }
@@ -62,11 +68,12 @@ impl Session {
 
     /// Handles one frame (one line on stdio, one body over HTTP).
     pub fn handle(self: &Arc<Self>, frame: &[u8]) -> Reply {
+        let _session = self.span.enter();
         let answer = match jsonrpc::parse_frame(frame) {
-            Err(parse_error) => Answer::Ready(parse_error),
+            Err(parse_error) => Answer::Ready(rejected(parse_error)),
             Ok(Frame::Single(value)) => match jsonrpc::classify(value) {
                 Ok(message) => self.dispatch(message),
-                Err(invalid) => Answer::Ready(invalid),
+                Err(invalid) => Answer::Ready(rejected(invalid)),
             },
             Ok(Frame::Batch(items)) => return self.handle_batch(items),
         };
@@ -114,7 +121,7 @@ impl Session {
                     ))
                 }
                 Ok(message) => self.dispatch(message),
-                Err(invalid) => Answer::Ready(invalid),
+                Err(invalid) => Answer::Ready(rejected(invalid)),
             })
             .collect();
         Reply::Later(Box::pin(async move {
@@ -152,7 +159,25 @@ impl Session {
 
     fn request(self: &Arc<Self>, request: Request) -> Answer {
         let Request { id, method, params } = request;
-        match (method.as_str(), self.protocol_version()) {
+        let span = tracing::info_span!("request", request_id = %id);
+        let _request = span.enter();
+        let answer = self.route(id, &method, params);
+        if let Answer::Ready(Response {
+            outcome: Err(error),
+            ..
+        }) = &answer
+        {
+            tracing::debug!(
+                method = loggable_method(&method),
+                error_code = error.code,
+                "request refused"
+            );
+        }
+        answer
+    }
+
+    fn route(self: &Arc<Self>, id: RequestId, method: &str, params: Option<Value>) -> Answer {
+        match (method, self.protocol_version()) {
             ("initialize", None) => Answer::Ready(self.initialize(id, params)),
             ("initialize", Some(_)) => Answer::Ready(Response::error(
                 Some(id),
@@ -182,6 +207,7 @@ impl Session {
     }
 
     fn initialize(&self, id: RequestId, params: Option<Value>) -> Response {
+        let started = std::time::Instant::now();
         let Some(requested) = params
             .as_ref()
             .and_then(|p| p.get("protocolVersion"))
@@ -196,6 +222,20 @@ impl Session {
             );
         };
         let version = ProtocolVersion::negotiate(requested);
+        let client = params.as_ref().and_then(|p| p.get("clientInfo"));
+        let client_field = |key: &str| {
+            client
+                .and_then(|info| info.get(key))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+        };
+        tracing::info!(
+            client_name = client_field("name"),
+            client_version = client_field("version"),
+            protocol_version = version.as_str(),
+            duration_ms = started.elapsed().as_millis() as u64,
+            "initialize"
+        );
         self.lifecycle
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -264,6 +304,25 @@ impl Session {
             token.cancel();
         }
     }
+}
+
+/// Logs a message refused before it could be dispatched: its code only, never its content.
+fn rejected(answer: Response) -> Response {
+    if let Err(error) = &answer.outcome {
+        tracing::debug!(error_code = error.code, "message refused");
+    }
+    answer
+}
+
+/// Method names as logged: the client chooses them, so names the server does not know are
+/// written as `<unknown>`.
+fn loggable_method(method: &str) -> &str {
+    const KNOWN: &[&str] = &["initialize", "ping", "tools/list", "tools/call"];
+    KNOWN
+        .iter()
+        .find(|known| **known == method)
+        .copied()
+        .unwrap_or("<unknown>")
 }
 
 /// Cursors are opaque to clients (Pagination: clients MUST NOT parse them); this one hides an offset.

@@ -76,6 +76,8 @@ pub struct ToolMeta {
     pub title: Option<&'static str>,
     pub description: Option<&'static str>,
     pub annotations: ToolAnnotations,
+    /// `#[tool(timeout = "…")]`.
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// How a tool's arguments are described.
@@ -97,6 +99,8 @@ pub struct ParamSpec {
     pub optional: fn() -> bool,
     pub default: Option<fn() -> Value>,
     pub constraints: Vec<Constraint>,
+    /// `#[arg(sensitive)]`: the argument's name is redacted in every log line.
+    pub sensitive: bool,
 }
 
 /// A constraint from `#[arg(...)]`, written into the parameter's schema.

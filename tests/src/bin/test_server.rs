@@ -128,6 +128,38 @@ impl TestServer {
         a.wrapping_add(b)
     }
 
+    /// Logs its arguments the way a careless handler would; redaction must catch them.
+    #[tool]
+    async fn test_log_user_fields(
+        &self,
+        email: String,
+        note: String,
+        #[arg(sensitive)] ssn: String,
+    ) -> String {
+        #[derive(Debug)]
+        #[allow(dead_code)]
+        struct Args<'a> {
+            note: &'a str,
+        }
+        let args = Args { note: &note };
+        tracing::info!(email = %email, ?args, ssn = %ssn, "handler saw its arguments");
+        tracing::warn!("free text mentioning {email}");
+        "logged".to_owned()
+    }
+
+    /// Fails with the message it is given (a `ToolError`, shown to the client, never logged).
+    #[tool]
+    fn test_echo_error(&self, message: String) -> Result<(), ToolError> {
+        Err(ToolError::new(message))
+    }
+
+    /// Sleeps past its own time limit.
+    #[tool(timeout = "100ms")]
+    async fn test_timeout(&self) -> String {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        "unreachable".to_owned()
+    }
+
     /// Fails with a message for the client.
     #[tool]
     fn test_tool_error(&self) -> Result<(), ToolError> {

@@ -1,0 +1,64 @@
+//! Structured logs that cannot leak what a user told the model.
+//!
+//! Lines carry `level`, `ts`, `msg`, `session_id` and `request_id` (from the spans the event
+//! happened in, so the user's own `tracing` events inside a tool carry them too). The framework
+//! never records tool arguments, results, error messages of non-`ToolError` errors or panic
+//! payloads; on top, every value of every event passes through a [`Redactor`].
+
+mod layer;
+mod redact;
+mod redacted;
+
+use std::io::IsTerminal;
+
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+pub use layer::{LogFormat, McpLayer};
+pub use redact::{DEFAULT_DENIED_FIELDS, REDACTED, Redactor, deny_field_everywhere};
+pub use redacted::Redacted;
+
+/// Installs the framework's logging on stderr (stdout carries protocol only), unless the
+/// application installed a subscriber already.
+///
+/// - Level: `MCP_LOG`, else `RUST_LOG` (`tracing` filter syntax), else `info`.
+/// - Format: `MCP_LOG_FORMAT=json` or `text`; by default JSON, or text when stderr is a terminal.
+/// - Redaction: the default [`Redactor`], plus the field names in `MCP_LOG_REDACT_FIELDS`
+///   (comma-separated).
+pub fn init_stderr() {
+    let filter = ["MCP_LOG", "RUST_LOG"]
+        .iter()
+        .find_map(|key| {
+            std::env::var(key)
+                .ok()
+                .and_then(|spec| EnvFilter::try_new(spec).ok())
+        })
+        .unwrap_or_else(|| EnvFilter::new("info"));
+    let layer = McpLayer::new(format_from_env(), redactor_from_env(), std::io::stderr());
+    let _already_installed = tracing_subscriber::registry()
+        .with(filter)
+        .with(layer)
+        .try_init();
+}
+
+fn format_from_env() -> LogFormat {
+    match std::env::var("MCP_LOG_FORMAT").as_deref() {
+        Ok("json") => LogFormat::Json,
+        Ok("text") => LogFormat::Text,
+        _ if std::io::stderr().is_terminal() => LogFormat::Text,
+        _ => LogFormat::Json,
+    }
+}
+
+fn redactor_from_env() -> Redactor {
+    let extra = std::env::var("MCP_LOG_REDACT_FIELDS").unwrap_or_default();
+    extra
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .fold(Redactor::default(), Redactor::deny_field)
+}
+
+#[cfg(test)]
+mod tests;

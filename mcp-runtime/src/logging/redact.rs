@@ -1,0 +1,219 @@
+//! Redaction of every log value: denied field names, and value patterns (bearer tokens, JWTs,
+//! email addresses, card numbers), replaced by `[redacted]`.
+
+use std::borrow::Cow;
+use std::sync::RwLock;
+
+use regex::{Regex, RegexSet};
+
+/// What a redacted value is replaced by.
+pub const REDACTED: &str = "[redacted]";
+
+/// Field names denied by default. A field is denied when its name, lowercased, contains one.
+pub const DEFAULT_DENIED_FIELDS: &[&str] = &[
+    "authorization",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "api_key",
+    "apikey",
+    "cookie",
+    "email",
+    "arguments",
+    "args",
+];
+
+/// Value patterns redacted by default, with their names.
+const DEFAULT_PATTERNS: &[(&str, &str)] = &[
+    ("bearer token", r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+"),
+    (
+        "JWT",
+        r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*",
+    ),
+    (
+        "email address",
+        r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+    ),
+    // Checked with Luhn's algorithm before redacting, so ids and timestamps stay readable.
+    ("card number", r"\b(?:\d[ -]?){12,18}\d\b"),
+];
+const CARD_PATTERN: usize = 3;
+
+/// Names registered at run time (`#[arg(sensitive)]`), denied on top of a redactor's own list.
+static SENSITIVE_FIELDS: RwLock<Vec<String>> = RwLock::new(Vec::new());
+
+/// Denies a field name in every redactor of the process (what `#[arg(sensitive)]` does for the
+/// argument's name).
+pub fn deny_field_everywhere(name: &str) {
+    let name = name.to_ascii_lowercase();
+    let mut names = SENSITIVE_FIELDS
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !names.contains(&name) {
+        names.push(name);
+    }
+}
+
+/// The redaction policy applied to every field of every event and span.
+#[derive(Clone, Debug)]
+pub struct Redactor {
+    denied_fields: Vec<String>,
+    any_pattern: RegexSet,
+    patterns: Vec<Regex>,
+}
+
+impl Default for Redactor {
+    fn default() -> Self {
+        let mut redactor = Redactor {
+            denied_fields: Vec::new(),
+            any_pattern: RegexSet::empty(),
+            patterns: Vec::new(),
+        };
+        for field in DEFAULT_DENIED_FIELDS {
+            redactor = redactor.deny_field(field);
+        }
+        for (_, pattern) in DEFAULT_PATTERNS {
+            redactor =
+                redactor.deny_pattern(Regex::new(pattern).expect("default patterns compile"));
+        }
+        redactor
+    }
+}
+
+impl Redactor {
+    /// Denies every field whose lowercased name contains `name`.
+    pub fn deny_field(mut self, name: &str) -> Self {
+        self.denied_fields.push(name.to_ascii_lowercase());
+        self
+    }
+
+    /// Redacts every match of `pattern` in every value.
+    pub fn deny_pattern(mut self, pattern: Regex) -> Self {
+        self.patterns.push(pattern);
+        self.any_pattern = RegexSet::new(self.patterns.iter().map(Regex::as_str))
+            .expect("patterns already compiled");
+        self
+    }
+
+    /// Whether a field's whole value is withheld.
+    pub fn is_denied(&self, field: &str) -> bool {
+        let field = field.to_ascii_lowercase();
+        self.denied_fields
+            .iter()
+            .any(|denied| field.contains(denied.as_str()))
+            || SENSITIVE_FIELDS
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .contains(&field)
+    }
+
+    /// `value` with every pattern match replaced by `[redacted]`.
+    pub fn redact<'a>(&self, value: &'a str) -> Cow<'a, str> {
+        let matched = self.any_pattern.matches(value);
+        if !matched.matched_any() {
+            return Cow::Borrowed(value);
+        }
+        let mut text = Cow::Borrowed(value);
+        for index in matched.iter() {
+            let pattern = &self.patterns[index];
+            let replaced = if self.is_card_pattern(index) {
+                pattern.replace_all(&text, |found: &regex::Captures<'_>| {
+                    if luhn_valid(&found[0]) {
+                        REDACTED.to_owned()
+                    } else {
+                        found[0].to_owned()
+                    }
+                })
+            } else {
+                pattern.replace_all(&text, REDACTED)
+            };
+            if let Cow::Owned(replaced) = replaced {
+                text = Cow::Owned(replaced);
+            }
+        }
+        text
+    }
+
+    /// Whether an integer value would be a card number if written out.
+    pub fn is_card_number(&self, value: u64) -> bool {
+        value >= 1_000_000_000_000
+            && self.patterns.len() > CARD_PATTERN
+            && luhn_valid(&value.to_string())
+    }
+
+    fn is_card_pattern(&self, index: usize) -> bool {
+        index == CARD_PATTERN && self.patterns[index].as_str() == DEFAULT_PATTERNS[CARD_PATTERN].1
+    }
+}
+
+/// Luhn's checksum over the digits of `text` (separators ignored).
+fn luhn_valid(text: &str) -> bool {
+    let digits: Vec<u32> = text.chars().filter_map(|c| c.to_digit(10)).collect();
+    if !(13..=19).contains(&digits.len()) {
+        return false;
+    }
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            if i % 2 == 1 {
+                if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_are_redacted_inside_text() {
+        let redactor = Redactor::default();
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl";
+        let line = format!(
+            "user alice@example.com sent Bearer abc.def-123 and {jwt} with card 4111 1111 1111 1111"
+        );
+        assert_eq!(
+            redactor.redact(&line),
+            "user [redacted] sent [redacted] and [redacted] with card [redacted]"
+        );
+    }
+
+    #[test]
+    fn ordinary_numbers_and_text_are_kept() {
+        let redactor = Redactor::default();
+        assert_eq!(
+            redactor.redact("took 1700000000123 ms, id 12345"),
+            "took 1700000000123 ms, id 12345"
+        );
+        assert!(matches!(
+            redactor.redact("nothing to see"),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            redactor.redact("order 1234567890123"),
+            "order 1234567890123"
+        );
+        assert!(redactor.is_card_number(4111111111111111));
+        assert!(!redactor.is_card_number(1700000000123));
+    }
+
+    #[test]
+    fn denied_fields_match_by_substring_and_registration() {
+        let redactor = Redactor::default();
+        assert!(redactor.is_denied("user_email"));
+        assert!(redactor.is_denied("Authorization"));
+        assert!(redactor.is_denied("args"));
+        assert!(!redactor.is_denied("tool_name"));
+        assert!(!redactor.is_denied("ssn_test_field"));
+        deny_field_everywhere("ssn_test_field");
+        assert!(redactor.is_denied("ssn_test_field"));
+        assert!(redactor.clone().deny_field("zip").is_denied("home_zip"));
+    }
+}

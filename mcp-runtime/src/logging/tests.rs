@@ -1,0 +1,124 @@
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use tracing_subscriber::layer::SubscriberExt;
+
+use super::*;
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Capture {
+    fn lines(&self) -> Vec<Value> {
+        let text = String::from_utf8(self.0.lock().unwrap().clone()).unwrap();
+        text.lines()
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+            .collect()
+    }
+}
+
+fn capture(format: LogFormat, f: impl FnOnce()) -> Capture {
+    let capture = Capture::default();
+    let subscriber = tracing_subscriber::registry().with(McpLayer::new(
+        format,
+        Redactor::default(),
+        capture.clone(),
+    ));
+    tracing::subscriber::with_default(subscriber, f);
+    capture
+}
+
+#[test]
+fn lines_carry_the_ids_of_their_spans() {
+    let lines = capture(LogFormat::Json, || {
+        let session = tracing::info_span!("session", session_id = "s-1");
+        let _session = session.enter();
+        tracing::info!("outside a request");
+        let request = tracing::info_span!("request", request_id = 7);
+        let _request = request.enter();
+        tracing::info!(tool_name = "add", duration_ms = 3u64, "tool call");
+    })
+    .lines();
+    assert_eq!(lines[0]["session_id"], "s-1");
+    assert_eq!(lines[0]["request_id"], Value::Null);
+    assert_eq!(lines[1]["msg"], "tool call");
+    assert_eq!(lines[1]["level"], "INFO");
+    assert_eq!(lines[1]["request_id"], 7);
+    assert_eq!(lines[1]["tool_name"], "add");
+    assert_eq!(lines[1]["duration_ms"], 3);
+    assert!(lines[1]["ts"].as_str().unwrap().ends_with('Z'));
+}
+
+#[test]
+fn user_events_are_redacted() {
+    #[derive(Debug)]
+    #[allow(dead_code)]
+    struct Args {
+        note: String,
+    }
+    let args = Args {
+        note: "marker-7d3e".into(),
+    };
+    let lines = capture(LogFormat::Json, || {
+        tracing::info!(email = "alice@example.com", "signed in");
+        tracing::info!(?args, "called");
+        tracing::info!(card = 4111111111111111u64, count = 12u64, "paid");
+        tracing::warn!("token for bob@example.com is Bearer abc.def");
+        tracing::info!(secret = %Redacted("hunter2"), "kept out");
+        let error = std::io::Error::other("secret io detail");
+        tracing::error!(
+            error = &error as &(dyn std::error::Error + 'static),
+            "failed"
+        );
+    })
+    .lines();
+    let all = lines.iter().map(Value::to_string).collect::<String>();
+    for canary in [
+        "alice@example.com",
+        "marker-7d3e",
+        "4111111111111111",
+        "bob@example.com",
+        "abc.def",
+        "hunter2",
+        "secret io detail",
+    ] {
+        assert!(!all.contains(canary), "{canary} leaked: {all}");
+    }
+    assert_eq!(lines[0]["email"], REDACTED);
+    assert_eq!(lines[1]["args"], REDACTED);
+    assert_eq!(lines[2]["card"], REDACTED);
+    assert_eq!(lines[2]["count"], 12);
+    assert_eq!(lines[3]["msg"], "token for [redacted] is [redacted]");
+}
+
+#[test]
+fn text_lines_for_people() {
+    let capture = capture(LogFormat::Text, || {
+        let session = tracing::info_span!("session", session_id = "s-2");
+        let _session = session.enter();
+        tracing::info!(tool_name = "add", outcome = "ok", "tool call");
+    });
+    let text = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.contains(" INFO  tool call tool_name=add outcome=ok session_id=s-2\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn redacted_wrapper_prints_nothing_of_its_value() {
+    let wrapped = Redacted(String::from("hunter2"));
+    assert_eq!(format!("{wrapped} {wrapped:?}"), "[redacted] [redacted]");
+    assert_eq!(wrapped.len(), 7);
+}
