@@ -1,4 +1,5 @@
-//! `#[tool(name, title, description)]` override the function name and the doc comment.
+//! `#[tool(name, title, description)]` override the function name and the doc comment;
+//! `timeout` and `#[arg(sensitive)]` are accepted.
 
 use mcp_runtime::prelude::*;
 
@@ -6,9 +7,11 @@ use mcp_runtime::prelude::*;
 #[tool(
     name = "tickets.search",
     title = "Search tickets",
-    description = "Finds tickets by text."
+    description = "Finds tickets by text.",
+    timeout = "30s"
 )]
-async fn search_tickets(query: String) -> String {
+async fn search_tickets(query: String, #[arg(sensitive)] api_token: Option<String>) -> String {
+    let _ = api_token;
     query
 }
 
