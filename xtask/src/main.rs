@@ -45,11 +45,49 @@ fn ci() -> Result<(), String> {
         .concat(),
         &[],
     )?;
+    // The feature `otel` builds what the default build leaves out: lint it too.
+    run(
+        "cargo",
+        &[
+            &[
+                "clippy",
+                "-p",
+                "mcp-runtime",
+                "-p",
+                "mcp-tests",
+                "--all-targets",
+                "--features",
+                "mcp-runtime/otel,mcp-tests/otel",
+            ],
+            locked,
+            &["--", "-D", "warnings"],
+        ]
+        .concat(),
+        &[],
+    )?;
     // Snapshots are checked, never written, here: a changed contract fails until it is reviewed.
     run(
         "cargo",
         &[&["test", "--workspace"], locked].concat(),
         &[("INSTA_UPDATE", "no")],
+    )?;
+    // OpenTelemetry export end to end, against a receiver in the test.
+    run(
+        "cargo",
+        &[
+            &[
+                "test",
+                "-p",
+                "mcp-tests",
+                "--features",
+                "otel",
+                "--test",
+                "otel_export",
+            ],
+            locked,
+        ]
+        .concat(),
+        &[],
     )?;
     Ok(())
 }

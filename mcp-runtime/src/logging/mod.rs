@@ -6,14 +6,16 @@
 //! payloads; on top, every value of every event passes through a [`Redactor`].
 
 mod layer;
+#[cfg(feature = "otel")]
+mod otel;
 mod redact;
 mod redacted;
 
 use std::io::IsTerminal;
 
-use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer as _};
 
 pub use layer::{LogFormat, McpLayer};
 pub use redact::{DEFAULT_DENIED_FIELDS, REDACTED, Redactor, deny_field_everywhere};
@@ -26,6 +28,9 @@ pub use redacted::Redacted;
 /// - Format: `MCP_LOG_FORMAT=json` or `text`; by default JSON, or text when stderr is a terminal.
 /// - Redaction: the default [`Redactor`], plus the field names in `MCP_LOG_REDACT_FIELDS`
 ///   (comma-separated).
+/// - With the feature `otel`, and `OTEL_EXPORTER_OTLP_ENDPOINT` set: a span per tool call
+///   exported over OTLP/HTTP (tool name, outcome, duration; never arguments), whatever the
+///   log level.
 pub fn init_stderr() {
     let filter = ["MCP_LOG", "RUST_LOG"]
         .iter()
@@ -36,10 +41,18 @@ pub fn init_stderr() {
         })
         .unwrap_or_else(|| EnvFilter::new("info"));
     let layer = McpLayer::new(format_from_env(), redactor_from_env(), std::io::stderr());
-    let _already_installed = tracing_subscriber::registry()
-        .with(filter)
-        .with(layer)
-        .try_init();
+    // The level filters the log lines only, so that it does not decide what is exported.
+    let registry = tracing_subscriber::registry().with(layer.with_filter(filter));
+    #[cfg(feature = "otel")]
+    let (registry, otel_off) = match otel::layer() {
+        Ok(otel) => (registry.with(otel), None),
+        Err(reason) => (registry.with(None), Some(reason)),
+    };
+    let _already_installed = registry.try_init();
+    #[cfg(feature = "otel")]
+    if let Some(reason) = otel_off {
+        tracing::warn!(reason, "OpenTelemetry export is off");
+    }
 }
 
 fn format_from_env() -> LogFormat {

@@ -59,7 +59,14 @@ fn log_call(tool_name: &str, started: Instant, outcome: &Outcome, error_id: Opti
     let span = tracing::Span::current();
     span.record("tool_name", tool_name);
     span.record("outcome", outcome_name);
-    span.record("duration_ms", duration_ms);
+    // As i64: tracing-opentelemetry exports u64 fields as strings.
+    span.record("duration_ms", duration_ms as i64);
+    if matches!(
+        outcome,
+        Outcome::Internal(_) | Outcome::Panic | Outcome::Timeout
+    ) {
+        span.record("otel.status_code", "ERROR");
+    }
     let panic_location = matches!(outcome, Outcome::Panic)
         .then(panic_guard::take_location)
         .flatten();
@@ -94,11 +101,15 @@ impl Session {
         params: Option<Value>,
         version: ProtocolVersion,
     ) -> Answer {
+        // `principal_hash` stays empty until transports authenticate; `otel.status_code` marks
+        // failed calls for tracing backends.
         let span = tracing::info_span!(
             "tool_call",
             tool_name = Empty,
             outcome = Empty,
-            duration_ms = Empty
+            duration_ms = Empty,
+            principal_hash = Empty,
+            otel.status_code = Empty
         );
         let _entered = span.enter();
         match self.start_call(id, params, version) {
