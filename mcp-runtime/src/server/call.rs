@@ -190,10 +190,14 @@ impl Session {
             };
             let finished = tokio::select! {
                 biased;
-                // Cancellation: the receiver SHOULD stop processing and MUST NOT respond.
+                // Cancellation (basic/utilities/cancellation): the receiver SHOULD stop
+                // processing and not send a response for the cancelled request.
                 () = cancellation.cancelled() => None,
                 finished = limited => Some(finished),
             };
+            // A handler that saw the cancellation first (through its `Ctx`) may have finished
+            // in the same poll: a cancelled call is answered by nobody, whoever noticed first.
+            let finished = finished.filter(|_| !cancellation.is_cancelled());
             session
                 .in_flight
                 .lock()
