@@ -7,6 +7,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+#[cfg(feature = "snapshot")]
+pub use insta;
+
 pub use crate::Ctx;
 pub use crate::protocol::messages::{Implementation, ToolAnnotations};
 pub use crate::server::McpServer;

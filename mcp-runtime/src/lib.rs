@@ -26,6 +26,8 @@ pub mod logging;
 pub mod protocol;
 mod schema;
 pub mod server;
+#[cfg(feature = "snapshot")]
+pub mod snapshot;
 pub mod tool;
 pub mod transport;
 pub mod validate;

@@ -2,7 +2,12 @@
 //!
 //! - `ci`: everything CI checks, in order: formatting, clippy with warnings denied, every test
 //!   (unit, behaviour over real stdio, trybuild UI cases, schema snapshots, interop with real
-//!   third-party clients, doc tests).
+//!   third-party clients, doc tests), and the schema contract check.
+//! - `snapshot`: rewrites every example's schema baseline (`mcp-schema.json`, its `.sha256`) and
+//!   insta snapshot from the server as it is now.
+//! - `snapshot --check`: fails on any difference, printing every change classified as breaking
+//!   or compatible. The logic lives in `mcp_runtime::snapshot`; this only runs each example's
+//!   `schema_contract` test in the right mode.
 
 #![allow(clippy::print_stdout)]
 
@@ -14,8 +19,15 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("snapshot") => match args.get(1).map(String::as_str) {
+            None => snapshot(Mode::Update),
+            Some("--check") => snapshot(Mode::Check),
+            Some(other) => Err(format!(
+                "snapshot: unknown option `{other}` (expected `--check`)"
+            )),
+        },
         _ => {
-            eprintln!("usage: cargo xtask ci");
+            eprintln!("usage: cargo xtask ci | cargo xtask snapshot [--check]");
             return ExitCode::from(2);
         }
     };
@@ -89,6 +101,50 @@ fn ci() -> Result<(), String> {
         .concat(),
         &[],
     )?;
+    // The schema contract, by name (the workspace tests ran it already; this is the gate).
+    snapshot(Mode::Check)?;
+    Ok(())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Update,
+    Check,
+}
+
+/// Runs the `schema_contract` test of every example that has one, updating or checking.
+fn snapshot(mode: Mode) -> Result<(), String> {
+    let env: &[(&str, &str)] = match mode {
+        Mode::Update => &[("MCP_SNAPSHOT_UPDATE", "1"), ("INSTA_UPDATE", "always")],
+        Mode::Check => &[("MCP_SNAPSHOT_UPDATE", "0"), ("INSTA_UPDATE", "no")],
+    };
+    let examples = workspace_root().join("examples");
+    let mut packages: Vec<String> = std::fs::read_dir(&examples)
+        .map_err(|e| format!("read {} ({e})", examples.display()))?
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            entry
+                .path()
+                .join("tests")
+                .join("schema_contract.rs")
+                .is_file()
+        })
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    packages.sort();
+    for package in &packages {
+        run(
+            "cargo",
+            &["test", "-q", "-p", package, "--test", "schema_contract"],
+            env,
+        )?;
+    }
+    if mode == Mode::Update {
+        println!(
+            "xtask: schema baselines written for {}",
+            packages.join(", ")
+        );
+    }
     Ok(())
 }
 

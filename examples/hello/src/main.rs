@@ -1,43 +1,7 @@
-//! hello: three tools over stdio.
-//!
-//! `cargo run -p hello`, then type one JSON-RPC message per line (see the README).
-
-use mcp_runtime::prelude::*;
-
-/// Adds two integers.
-#[tool(read_only, idempotent)]
-async fn add(a: i64, b: i64) -> Result<String, ToolError> {
-    match a.checked_add(b) {
-        Some(sum) => Ok(sum.to_string()),
-        None => Err(ToolError::new("the sum does not fit in a 64-bit integer")),
-    }
-}
-
-/// Echoes the message back.
-#[tool(read_only, idempotent)]
-async fn echo(
-    #[arg(length(min = 1, max = 1000), description = "The text to echo.")] message: String,
-) -> String {
-    message
-}
-
-/// Divides `a` by `b`.
-#[tool(read_only, idempotent)]
-fn divide(a: f64, b: f64) -> Result<f64, ToolError> {
-    if b == 0.0 {
-        return Err(ToolError::new("cannot divide by zero; pass a non-zero `b`"));
-    }
-    Ok(a / b)
-}
+//! hello over stdio: `cargo run -p hello`, then one JSON-RPC message per line (see the README).
 
 #[tokio::main]
 async fn main() -> Result<(), mcp_runtime::Error> {
     mcp_runtime::logging::init_stderr();
-    Server::builder(server_info!())
-        .tool(add_tool())
-        .tool(echo_tool())
-        .tool(divide_tool())
-        .build()?
-        .serve_stdio()
-        .await
+    hello::server()?.serve_stdio().await
 }

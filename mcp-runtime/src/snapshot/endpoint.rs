@@ -1,0 +1,85 @@
+//! Reading `tools/list` from a live server over stdio: the same bytes as in-process.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+
+use super::SchemaSnapshot;
+use crate::protocol::ProtocolVersion;
+
+/// Why a live server's schema could not be read.
+#[derive(Debug)]
+pub struct EndpointError(pub String);
+
+impl std::fmt::Display for EndpointError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for EndpointError {}
+
+/// Starts `command` as a stdio MCP server, sends `initialize` and every page of `tools/list`,
+/// and stops it.
+pub fn from_stdio(command: &mut Command) -> Result<SchemaSnapshot, EndpointError> {
+    let fail = |what: &str, e: &dyn std::fmt::Display| EndpointError(format!("{what}: {e}"));
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| fail("cannot start the server", &e))?;
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut exchange = |id: u64, method: &str, params: Value| -> Result<Value, EndpointError> {
+        let request = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        writeln!(stdin, "{request}")
+            .and_then(|()| stdin.flush())
+            .map_err(|e| fail("cannot write to the server", &e))?;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if stdout
+                .read_line(&mut line)
+                .map_err(|e| fail("cannot read from the server", &e))?
+                == 0
+            {
+                return Err(EndpointError(format!(
+                    "the server closed stdout before answering `{method}`"
+                )));
+            }
+            let message: Value = serde_json::from_str(&line)
+                .map_err(|e| fail("the server wrote a line that is not JSON", &e))?;
+            if message["id"] == json!(id) {
+                return match message.get("result") {
+                    Some(result) => Ok(result.clone()),
+                    None => Err(EndpointError(format!(
+                        "`{method}` failed: {}",
+                        message["error"]
+                    ))),
+                };
+            }
+        }
+    };
+    let client = json!({"protocolVersion": ProtocolVersion::LATEST.as_str(), "capabilities": {}, "clientInfo": {"name": "mcp-snapshot", "version": env!("CARGO_PKG_VERSION")}});
+    exchange(1, "initialize", client)?;
+    let mut tools = Vec::new();
+    let mut cursor = Value::Null;
+    for id in 2.. {
+        let params = if cursor.is_null() {
+            json!({})
+        } else {
+            json!({"cursor": cursor})
+        };
+        let page = exchange(id, "tools/list", params)?;
+        tools.extend(page["tools"].as_array().cloned().unwrap_or_default());
+        match page.get("nextCursor") {
+            Some(next) if !next.is_null() => cursor = next.clone(),
+            _ => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    Ok(SchemaSnapshot::from_tools(tools))
+}
