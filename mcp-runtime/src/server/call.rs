@@ -38,6 +38,14 @@ enum Outcome {
 }
 
 impl Outcome {
+    /// Whether the call failed on the server's side (an error line, and an error span status).
+    fn is_failure(&self) -> bool {
+        matches!(
+            self,
+            Outcome::Internal(_) | Outcome::Panic | Outcome::Timeout
+        )
+    }
+
     /// `(outcome, error_code, error_class)`.
     fn fields(&self) -> (&'static str, Option<i32>, Option<&'static str>) {
         match self {
@@ -61,17 +69,14 @@ fn log_call(tool_name: &str, started: Instant, outcome: &Outcome, error_id: Opti
     span.record("outcome", outcome_name);
     // As i64: tracing-opentelemetry exports u64 fields as strings.
     span.record("duration_ms", duration_ms as i64);
-    if matches!(
-        outcome,
-        Outcome::Internal(_) | Outcome::Panic | Outcome::Timeout
-    ) {
+    if outcome.is_failure() {
         span.record("otel.status_code", "ERROR");
     }
     let panic_location = matches!(outcome, Outcome::Panic)
         .then(panic_guard::take_location)
         .flatten();
-    match outcome {
-        Outcome::Internal(_) | Outcome::Panic | Outcome::Timeout => tracing::error!(
+    match outcome.is_failure() {
+        true => tracing::error!(
             tool_name,
             duration_ms,
             outcome = outcome_name,
@@ -81,7 +86,7 @@ fn log_call(tool_name: &str, started: Instant, outcome: &Outcome, error_id: Opti
             panic_location,
             "tool call"
         ),
-        _ => tracing::info!(
+        false => tracing::info!(
             tool_name,
             duration_ms,
             outcome = outcome_name,

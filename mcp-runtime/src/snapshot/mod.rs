@@ -12,13 +12,15 @@
 mod baseline;
 mod diff;
 mod endpoint;
+mod report;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 pub use baseline::{BaselineError, UPDATE_VARIABLE, assert_baseline, check_baseline};
-pub use diff::{Change, Report, Severity, compare};
+pub use diff::compare;
 pub use endpoint::{EndpointError, from_stdio};
+pub use report::{Change, Report, Severity};
 
 use crate::Server;
 use crate::protocol::ProtocolVersion;
