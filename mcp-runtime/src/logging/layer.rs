@@ -78,6 +78,14 @@ impl Collector<'_> {
     }
 }
 
+impl Collector<'_> {
+    /// An integer, unless written out it would be a card number.
+    fn push_integer(&mut self, field: &Field, value: Value, magnitude: u64) {
+        let redact = self.redactor.is_card_number(magnitude);
+        self.push(field, if redact { Value::from(REDACTED) } else { value });
+    }
+}
+
 impl Visit for Collector<'_> {
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         let text = format!("{value:?}");
@@ -91,27 +99,11 @@ impl Visit for Collector<'_> {
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        let redact = self.redactor.is_card_number(value.unsigned_abs());
-        self.push(
-            field,
-            if redact {
-                Value::from(REDACTED)
-            } else {
-                Value::from(value)
-            },
-        );
+        self.push_integer(field, Value::from(value), value.unsigned_abs());
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        let redact = self.redactor.is_card_number(value);
-        self.push(
-            field,
-            if redact {
-                Value::from(REDACTED)
-            } else {
-                Value::from(value)
-            },
-        );
+        self.push_integer(field, Value::from(value), value);
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {

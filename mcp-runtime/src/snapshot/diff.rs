@@ -288,28 +288,22 @@ fn compare_allowed_values(
                 .map(Value::to_string)
                 .collect();
             if !removed.is_empty() {
-                let (severity, kind) = match side {
-                    Side::Input => (Severity::Breaking, "enum_value_removed"),
-                    Side::Output => (Severity::Compatible, "enum_value_removed"),
-                };
+                let (severity, _) = side.of_tightening();
                 out.push(
                     severity,
                     tool,
                     path,
-                    kind,
+                    "enum_value_removed",
                     format!("no longer allowed: {}", removed.join(", ")),
                 );
             }
             if !added.is_empty() {
-                let (severity, kind) = match side {
-                    Side::Input => (Severity::Compatible, "enum_widened"),
-                    Side::Output => (Severity::Breaking, "enum_widened"),
-                };
+                let (severity, _) = side.of_loosening();
                 out.push(
                     severity,
                     tool,
                     path,
-                    kind,
+                    "enum_widened",
                     format!("newly allowed: {}", added.join(", ")),
                 );
             }
