@@ -1,0 +1,72 @@
+//! The per-call cost of the framework, in-process: validating the arguments of a
+//! `search_tickets`-shaped call against its compiled schema, and a whole `tools/call` (parse,
+//! dispatch, validate, narrow, call, write the answer). `cargo bench -p mcp-runtime --bench tool_call`.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use mcp_runtime::prelude::*;
+use mcp_runtime::server::Reply;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum Status {
+    Open,
+    Closed,
+    Pending,
+}
+
+struct Tickets;
+
+#[mcp_server]
+impl Tickets {
+    /// Search tickets by free text and optional status.
+    #[tool(read_only)]
+    async fn search_tickets(
+        &self,
+        #[arg(length(min = 1, max = 500))] query: String,
+        status: Option<Status>,
+        #[arg(range(min = 1, max = 50), default = 10)] limit: u32,
+    ) -> String {
+        black_box((query, status.is_some(), limit));
+        String::new()
+    }
+}
+
+fn validation(c: &mut Criterion) {
+    let server = Tickets.into_server().expect("the server builds");
+    let schema = server
+        .tools()
+        .next()
+        .expect("one tool")
+        .input_schema
+        .clone();
+    let compiled = mcp_runtime::validate::compile(&schema).expect("the schema compiles");
+    let arguments = json!({"query": "printer on fire", "status": "open", "limit": 20});
+    c.bench_function("validate search_tickets arguments", |b| {
+        b.iter(|| black_box(compiled.is_valid(black_box(&arguments))))
+    });
+}
+
+fn whole_call(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+    let server = Tickets.into_server().expect("the server builds");
+    let session = server.session();
+    let init = br#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"0"}}}"#;
+    assert!(matches!(session.handle(init), Reply::Now(_)));
+    let call = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search_tickets","arguments":{"query":"printer on fire","status":"open","limit":20}}}"#;
+    c.bench_function("tools/call search_tickets, in-process", |b| {
+        b.iter(|| match session.handle(black_box(call)) {
+            Reply::Later(answer) => black_box(runtime.block_on(answer)),
+            _ => unreachable!("a call answers later"),
+        })
+    });
+}
+
+criterion_group!(benches, validation, whole_call);
+criterion_main!(benches);
