@@ -22,6 +22,7 @@ pub struct StdioServer {
     stdin: Option<ChildStdin>,
     lines: Receiver<String>,
     stderr: Arc<Mutex<String>>,
+    stderr_reader: Option<std::thread::JoinHandle<()>>,
     next_id: i64,
 }
 
@@ -53,7 +54,7 @@ impl StdioServer {
         let stderr = Arc::new(Mutex::new(String::new()));
         let sink = Arc::clone(&stderr);
         let child_stderr = child.stderr.take().expect("piped stderr");
-        std::thread::spawn(move || {
+        let stderr_reader = std::thread::spawn(move || {
             for line in BufReader::new(child_stderr).lines() {
                 let Ok(line) = line else { break };
                 let mut sink = sink.lock().unwrap();
@@ -67,6 +68,7 @@ impl StdioServer {
             stdin,
             lines,
             stderr,
+            stderr_reader: Some(stderr_reader),
             next_id: 1000,
         }
     }
@@ -156,9 +158,40 @@ impl StdioServer {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// Waits until stderr holds `needle` (the log may trail the answer on stdout); fails the
+    /// test after [`LINE_TIMEOUT`].
+    pub fn wait_for_stderr(&self, needle: &str) -> String {
+        let deadline = Instant::now() + LINE_TIMEOUT;
+        loop {
+            let stderr = self.stderr();
+            if stderr.contains(needle) {
+                return stderr;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`{needle}` never reached stderr:\n{stderr}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Closes stdin, waits for the process to exit, and returns all it wrote to stderr.
+    pub fn finish_with_stderr(mut self) -> (ExitStatus, String) {
+        drop(self.stdin.take());
+        let status = self.wait_for_exit();
+        if let Some(reader) = self.stderr_reader.take() {
+            reader.join().expect("the stderr reader ends at EOF");
+        }
+        (status, self.stderr())
+    }
+
     /// Closes stdin (EOF) and waits for the process to exit.
     pub fn finish(mut self) -> ExitStatus {
         drop(self.stdin.take());
+        self.wait_for_exit()
+    }
+
+    fn wait_for_exit(&mut self) -> ExitStatus {
         let deadline = Instant::now() + LINE_TIMEOUT;
         loop {
             if let Some(status) = self.child.try_wait().expect("wait for the server") {

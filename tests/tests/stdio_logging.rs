@@ -21,16 +21,18 @@ fn server() -> StdioServer {
     server
 }
 
-fn log_lines(server: &StdioServer) -> Vec<Value> {
-    std::thread::sleep(std::time::Duration::from_millis(150));
-    let stderr = server.stderr();
-    stderr
+/// Ends the server and parses every line it logged.
+fn log_lines(server: StdioServer) -> (Vec<Value>, String) {
+    let (status, stderr) = server.finish_with_stderr();
+    assert!(status.success());
+    let lines = stderr
         .lines()
         .map(|line| {
             serde_json::from_str(line)
                 .unwrap_or_else(|e| panic!("a log line is not JSON ({e}): {line}"))
         })
-        .collect()
+        .collect();
+    (lines, stderr)
 }
 
 #[test]
@@ -101,8 +103,7 @@ fn no_canary_reaches_the_log_on_any_path() {
     let response = server.request_collecting("tools/call", json!({"name": "test_log_user_fields", "arguments": {"email": EMAIL, "note": MARKER, "ssn": CARD}}), &mut others);
     assert_eq!(first_text(&response), "logged");
 
-    let lines = log_lines(&server);
-    let stderr = server.stderr();
+    let (lines, stderr) = log_lines(server);
     for canary in CANARIES {
         assert!(
             !stderr.contains(canary),
@@ -160,7 +161,7 @@ fn tool_call_and_initialize_lines_carry_the_documented_fields() {
     server.call("test_internal_error", json!({}));
     server.call("test_constraints", json!({}));
     server.call("test_panic", json!({"message": "x"}));
-    let lines = log_lines(&server);
+    let (lines, _) = log_lines(server);
     for line in &lines {
         for key in ["level", "ts", "msg", "session_id", "request_id"] {
             assert!(line.get(key).is_some(), "{key} missing from {line}");

@@ -156,12 +156,8 @@ fn tool_errors_panics_and_internal_errors_become_results() {
                 .next(),
             Some("version=2025-11-25")
         );
-        std::thread::sleep(Duration::from_millis(50));
-        let stderr = server.stderr();
-        assert!(
-            stderr.contains(&error_id),
-            "the log ties the error id to the call:\n{stderr}"
-        );
+        // The log ties the error id to the call.
+        server.wait_for_stderr(&error_id);
     }
     let stderr = server.stderr();
     assert!(
@@ -183,12 +179,7 @@ fn cancelled_calls_stop_and_get_no_response() {
     // The session answers other requests, and nothing ever answers the cancelled one.
     assert_eq!(server.request("ping", json!({}))["result"], json!({}));
     assert_eq!(server.recv_line(Duration::from_millis(500)), None);
-    std::thread::sleep(Duration::from_millis(100));
-    assert!(
-        server.stderr().contains(r#""outcome":"cancelled""#),
-        "{}",
-        server.stderr()
-    );
+    server.wait_for_stderr(r#""outcome":"cancelled""#);
 }
 
 #[test]
