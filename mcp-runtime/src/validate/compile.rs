@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use regex::Regex;
 use serde_json::{Map, Number, Value};
 
+use super::ecma_regex::ecma_to_rust;
 use super::{Checks, CompiledSchema, JsonType, Node, Reference};
 
 /// Keywords that only annotate: they assert nothing, so they are accepted and ignored.
@@ -36,7 +37,6 @@ const ANNOTATIONS: &[&str] = &[
 const UNSUPPORTED: &[&str] = &[
     "unevaluatedProperties",
     "unevaluatedItems",
-    "dependentSchemas",
     "dependencies",
     "additionalItems",
     "$dynamicRef",
@@ -45,14 +45,22 @@ const UNSUPPORTED: &[&str] = &[
     "$recursiveAnchor",
 ];
 
+/// The meta-schema URIs of the dialect this validator implements.
+const DIALECT: &[&str] = &[
+    "https://json-schema.org/draft/2020-12/schema",
+    "https://json-schema.org/draft/2020-12/schema#",
+];
+
 /// Compiles `schema` (a 2020-12 document whose `$ref`s point into its own `$defs`/`definitions`).
 ///
 /// Fails with every problem found: an unsupported keyword, a pattern that is not a valid regular
-/// expression, a `$ref` that leads nowhere, a keyword whose value has the wrong shape.
+/// expression, a `$ref` that leads nowhere, a keyword whose value has the wrong shape, a `$schema`
+/// naming another dialect, `$ref`s that loop without descending into the instance.
 pub fn compile(schema: &Value) -> Result<CompiledSchema, Vec<String>> {
     let mut compiler = Compiler {
         problems: Vec::new(),
         def_index: HashMap::new(),
+        embedded: false,
     };
     let mut defs_source = Vec::new();
     if let Value::Object(root) = schema {
@@ -69,12 +77,25 @@ pub fn compile(schema: &Value) -> Result<CompiledSchema, Vec<String>> {
         }
     }
     let root = compiler.node(schema, "");
+    let mut locations = vec![String::from("/")];
     let defs = defs_source
         .into_iter()
-        .map(|(at, def)| compiler.node(def, &at))
+        .map(|(at, def)| {
+            let node = compiler.node(def, &at);
+            locations.push(at);
+            node
+        })
         .collect();
+    let compiled = CompiledSchema { root, defs };
+    if let Some(entry) = endless_reference_cycle(&compiled) {
+        compiler.problems.push(format!(
+            "{}: its `$ref`s lead back to it without descending into the instance, so \
+             validation would never end",
+            locations[entry]
+        ));
+    }
     if compiler.problems.is_empty() {
-        Ok(CompiledSchema { root, defs })
+        Ok(compiled)
     } else {
         Err(compiler.problems)
     }
@@ -83,6 +104,9 @@ pub fn compile(schema: &Value) -> Result<CompiledSchema, Vec<String>> {
 struct Compiler {
     problems: Vec<String>,
     def_index: HashMap<String, usize>,
+    /// Inside a subschema with its own `$id` (an embedded resource), where `$ref`s resolve
+    /// against another base URI, so that neither `#` nor `#/$defs/…` means the document's.
+    embedded: bool,
 }
 
 impl Compiler {
@@ -99,6 +123,16 @@ impl Compiler {
     }
 
     fn checks(&mut self, object: &Map<String, Value>, at: &str) -> Checks {
+        let outer = self.embedded;
+        if !at.is_empty() && object.contains_key("$id") {
+            self.embedded = true;
+        }
+        let checks = self.keywords(object, at);
+        self.embedded = outer;
+        checks
+    }
+
+    fn keywords(&mut self, object: &Map<String, Value>, at: &str) -> Checks {
         let mut checks = Checks::default();
         for (keyword, value) in object {
             let here = format!("{at}/{keyword}");
@@ -109,14 +143,37 @@ impl Compiler {
                     _ => self.problem(&here, "must be an array"),
                 },
                 "const" => checks.constant = Some(value.clone()),
+                // A `$schema` naming this dialect is an annotation (listed in ANNOTATIONS).
+                "$schema" if !value.as_str().is_some_and(|uri| DIALECT.contains(&uri)) => self
+                    .problem(
+                        &here,
+                        "only the 2020-12 dialect (`https://json-schema.org/draft/2020-12/schema`) \
+                         is supported: another dialect or vocabulary set would be judged by rules \
+                         it does not follow",
+                    ),
                 "minimum" => checks.minimum = self.number(value, &here),
                 "maximum" => checks.maximum = self.number(value, &here),
                 "exclusiveMinimum" => checks.exclusive_minimum = self.number(value, &here),
                 "exclusiveMaximum" => checks.exclusive_maximum = self.number(value, &here),
-                "multipleOf" => checks.multiple_of = self.number(value, &here),
+                "multipleOf" => {
+                    checks.multiple_of = self.number(value, &here);
+                    if checks
+                        .multiple_of
+                        .as_ref()
+                        .and_then(Number::as_f64)
+                        .is_some_and(|divisor| divisor <= 0.0)
+                    {
+                        checks.multiple_of = None;
+                        self.problem(&here, "must be greater than 0");
+                    }
+                }
                 "minLength" => checks.min_length = self.count(value, &here),
                 "maxLength" => checks.max_length = self.count(value, &here),
-                "pattern" => checks.pattern = self.pattern(value, &here),
+                "pattern" => {
+                    checks.pattern = self
+                        .pattern(value, &here)
+                        .zip(value.as_str().map(str::to_owned));
+                }
                 "items" => checks.items = Some(self.node(value, &here)),
                 "prefixItems" => checks.prefix_items = self.nodes(value, &here),
                 "contains" => checks.contains = Some(self.node(value, &here)),
@@ -124,7 +181,10 @@ impl Compiler {
                 "maxContains" => checks.max_contains = self.count(value, &here),
                 "minItems" => checks.min_items = self.count(value, &here),
                 "maxItems" => checks.max_items = self.count(value, &here),
-                "uniqueItems" => checks.unique_items = value.as_bool().unwrap_or(false),
+                "uniqueItems" => match value {
+                    Value::Bool(unique) => checks.unique_items = *unique,
+                    _ => self.problem(&here, "must be a boolean"),
+                },
                 "properties" => checks.properties = self.named_nodes(value, &here),
                 "patternProperties" => {
                     for (pattern, schema) in self.named_nodes(value, &here) {
@@ -138,14 +198,16 @@ impl Compiler {
                 }
                 "propertyNames" => checks.property_names = Some(self.node(value, &here)),
                 "required" => checks.required = self.strings(value, &here),
-                "dependentRequired" => {
-                    if let Value::Object(map) = value {
+                "dependentRequired" => match value {
+                    Value::Object(map) => {
                         checks.dependent_required = map
                             .iter()
                             .map(|(k, v)| (k.clone(), self.strings(v, &here)))
                             .collect();
                     }
-                }
+                    _ => self.problem(&here, "must be an object of arrays of strings"),
+                },
+                "dependentSchemas" => checks.dependent_schemas = self.named_nodes(value, &here),
                 "minProperties" => checks.min_properties = self.count(value, &here),
                 "maxProperties" => checks.max_properties = self.count(value, &here),
                 "allOf" => checks.all_of = self.nodes(value, &here),
@@ -206,7 +268,13 @@ impl Compiler {
     }
 
     fn count(&mut self, value: &Value, at: &str) -> Option<u64> {
-        match value.as_u64() {
+        // A number with a zero fractional part is an integer in JSON Schema: `2.0` counts as `2`.
+        let whole_float = value
+            .as_f64()
+            .filter(|f| value.is_f64() && *f >= 0.0 && f.fract() == 0.0)
+            // Saturates beyond u64::MAX, where no instance reaches the count anyway.
+            .map(|f| f as u64);
+        match value.as_u64().or(whole_float) {
             Some(count) => Some(count),
             None => {
                 self.problem(at, "must be a non-negative integer");
@@ -262,7 +330,9 @@ impl Compiler {
             self.problem(at, "must be a string");
             return None;
         };
-        match Regex::new(&ecma_classes(source)) {
+        match ecma_to_rust(source)
+            .and_then(|translated| Regex::new(&translated).map_err(|error| error.to_string()))
+        {
             Ok(regex) => Some(regex),
             Err(error) => {
                 self.problem(
@@ -275,9 +345,21 @@ impl Compiler {
     }
 
     fn reference(&mut self, value: &Value, at: &str) -> Option<Reference> {
+        if self.embedded {
+            self.problem(
+                at,
+                "a `$ref` inside a subschema with its own `$id` is not supported: it resolves \
+                 against that `$id`, not against this document",
+            );
+            return None;
+        }
         match value.as_str() {
             Some("#") => Some(Reference::Root),
-            Some(target) => match self.def_index.get(target) {
+            Some(target) => match target
+                .strip_prefix('#')
+                .and_then(percent_decode)
+                .and_then(|pointer| self.def_index.get(&format!("#{pointer}")))
+            {
                 Some(&index) => Some(Reference::Def(index)),
                 None => {
                     self.problem(
@@ -304,41 +386,85 @@ fn escape_pointer(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
-/// Rewrites the ECMA-262 shorthand classes whose meaning differs in the `regex` crate:
-/// in ECMA-262 (the dialect JSON Schema names) `\d` and `\w` are ASCII-only.
-fn ecma_classes(source: &str) -> String {
-    let mut out = String::with_capacity(source.len());
-    let mut chars = source.chars();
-    let mut in_class = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some('d') => out.push_str(if in_class { "0-9" } else { "[0-9]" }),
-                Some('D') if !in_class => out.push_str("[^0-9]"),
-                Some('w') => out.push_str(if in_class {
-                    "0-9A-Za-z_"
-                } else {
-                    "[0-9A-Za-z_]"
-                }),
-                Some('W') if !in_class => out.push_str("[^0-9A-Za-z_]"),
-                Some(other) => {
-                    out.push('\\');
-                    out.push(other);
-                }
-                None => out.push('\\'),
-            },
-            '[' if !in_class => {
-                in_class = true;
-                out.push(c);
-            }
-            ']' if in_class => {
-                in_class = false;
-                out.push(c);
-            }
-            c => out.push(c),
+/// Decodes the `%XX` escapes of a URI fragment; `None` if one is malformed or not UTF-8.
+fn percent_decode(fragment: &str) -> Option<String> {
+    let bytes = fragment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = fragment.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
         }
     }
-    out
+    String::from_utf8(out).ok()
+}
+
+/// The entry (0 for the root, `1 + i` for definition `i`) on a cycle of `$ref`s that never
+/// descends into the instance, such as `{"$ref": "#"}`: evaluating it would recurse forever.
+fn endless_reference_cycle(compiled: &CompiledSchema) -> Option<usize> {
+    fn same_instance_refs(node: &Node, out: &mut Vec<usize>) {
+        let Node::Checks(checks) = node else { return };
+        match checks.reference {
+            Some(Reference::Root) => out.push(0),
+            Some(Reference::Def(index)) => out.push(index + 1),
+            None => {}
+        }
+        let conditional = checks
+            .if_then_else
+            .iter()
+            .flat_map(|(condition, then, otherwise)| {
+                std::iter::once(condition).chain(then).chain(otherwise)
+            });
+        for schema in checks
+            .all_of
+            .iter()
+            .chain(&checks.any_of)
+            .chain(&checks.one_of)
+            .chain(&checks.not)
+            .chain(checks.dependent_schemas.iter().map(|(_, schema)| schema))
+            .chain(conditional)
+        {
+            same_instance_refs(schema, out);
+        }
+    }
+    let edges: Vec<Vec<usize>> = std::iter::once(&compiled.root)
+        .chain(&compiled.defs)
+        .map(|node| {
+            let mut out = Vec::new();
+            same_instance_refs(node, &mut out);
+            out
+        })
+        .collect();
+    // Depth-first search; 1 = on the current path, 2 = finished.
+    fn visit(entry: usize, edges: &[Vec<usize>], state: &mut [u8]) -> Option<usize> {
+        state[entry] = 1;
+        for &next in &edges[entry] {
+            match state[next] {
+                1 => return Some(next),
+                0 => {
+                    if let Some(found) = visit(next, edges, state) {
+                        return Some(found);
+                    }
+                }
+                _ => {}
+            }
+        }
+        state[entry] = 2;
+        None
+    }
+    let mut state = vec![0; edges.len()];
+    (0..edges.len()).find_map(|entry| {
+        if state[entry] == 0 {
+            visit(entry, &edges, &mut state)
+        } else {
+            None
+        }
+    })
 }
 
 #[cfg(test)]
@@ -346,9 +472,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ecma_digit_classes_are_ascii() {
-        assert_eq!(ecma_classes(r"^T-\d+$"), "^T-[0-9]+$");
-        assert_eq!(ecma_classes(r"[\d_]"), "[0-9_]");
-        assert_eq!(ecma_classes(r"\."), r"\.");
+    fn percent_escapes_in_references_are_decoded() {
+        assert_eq!(
+            percent_decode("/$defs/a%25b%22").as_deref(),
+            Some("/$defs/a%b\"")
+        );
+        assert_eq!(percent_decode("/a%2"), None);
     }
 }

@@ -5,13 +5,17 @@
 //! does not implement fails: a tool never advertises a constraint it would not enforce.
 
 mod compile;
+mod ecma_regex;
 mod messages;
+mod numbers;
 
 use std::cmp::Ordering;
 
 use regex::Regex;
 use serde::Serialize;
 use serde_json::{Number, Value};
+
+use numbers::{compare_numbers, has_duplicates, is_integer, is_multiple_of, json_equal};
 
 pub use compile::compile;
 
@@ -52,7 +56,8 @@ struct Checks {
     multiple_of: Option<Number>,
     min_length: Option<u64>,
     max_length: Option<u64>,
-    pattern: Option<Regex>,
+    /// The compiled translation, and the pattern as the schema wrote it (for messages).
+    pattern: Option<(Regex, String)>,
     items: Option<Node>,
     prefix_items: Vec<Node>,
     contains: Option<Node>,
@@ -67,6 +72,7 @@ struct Checks {
     property_names: Option<Node>,
     required: Vec<String>,
     dependent_required: Vec<(String, Vec<String>)>,
+    dependent_schemas: Vec<(String, Node)>,
     min_properties: Option<u64>,
     max_properties: Option<u64>,
     all_of: Vec<Node>,
@@ -189,7 +195,14 @@ impl CompiledSchema {
             Value::Number(number) => self.check_number(checks, number, path, out),
             Value::String(string) => check_string(checks, string, path, out),
             Value::Array(items) => self.check_array(checks, items, path, out),
-            Value::Object(object) => self.check_object(checks, object, path, out),
+            Value::Object(object) => {
+                self.check_object(checks, object, path, out);
+                for (name, schema) in &checks.dependent_schemas {
+                    if object.contains_key(name) {
+                        self.check(schema, instance, path, out);
+                    }
+                }
+            }
             Value::Null | Value::Bool(_) => {}
         }
         self.check_combinators(checks, instance, path, out);
@@ -459,13 +472,13 @@ fn check_string(checks: &Checks, string: &str, path: &str, out: &mut Vec<Violati
             ));
         }
     }
-    if let Some(pattern) = &checks.pattern
+    if let Some((pattern, source)) = &checks.pattern
         && !pattern.is_match(string)
     {
         out.push(violation(
             path,
             "pattern",
-            format!("must match the pattern `{}`", pattern.as_str()),
+            format!("must match the pattern `{source}`"),
         ));
     }
 }
@@ -496,68 +509,6 @@ fn with_segment<R>(path: &mut String, segment: &str, f: impl FnOnce(&mut String)
     let result = f(path);
     path.truncate(length);
     result
-}
-
-fn is_integer(number: &Number) -> bool {
-    number.is_i64() || number.is_u64() || number.as_f64().is_some_and(|f| f.fract() == 0.0)
-}
-
-/// Exact for integers of any sign, IEEE comparison otherwise.
-fn compare_numbers(a: &Number, b: &Number) -> Ordering {
-    if let (Some(a), Some(b)) = (a.as_i64(), b.as_i64()) {
-        return a.cmp(&b);
-    }
-    if let (Some(a), Some(b)) = (a.as_u64(), b.as_u64()) {
-        return a.cmp(&b);
-    }
-    match (a.as_i64(), b.as_u64(), a.as_u64(), b.as_i64()) {
-        (Some(_), Some(_), _, _) => Ordering::Less, // negative i64 vs u64 beyond i64
-        (_, _, Some(_), Some(_)) => Ordering::Greater, // u64 beyond i64 vs negative i64
-        _ => {
-            let (a, b) = (
-                a.as_f64().unwrap_or(f64::NAN),
-                b.as_f64().unwrap_or(f64::NAN),
-            );
-            a.partial_cmp(&b).unwrap_or(Ordering::Equal)
-        }
-    }
-}
-
-fn is_multiple_of(number: &Number, divisor: &Number) -> bool {
-    if let (Some(n), Some(d)) = (number.as_i64(), divisor.as_i64())
-        && d != 0
-    {
-        return n % d == 0;
-    }
-    let (n, d) = (
-        number.as_f64().unwrap_or(0.0),
-        divisor.as_f64().unwrap_or(1.0),
-    );
-    let quotient = n / d;
-    quotient.is_finite() && (quotient - quotient.round()).abs() < 1e-9
-}
-
-/// JSON equality where `1` equals `1.0`, as JSON Schema requires.
-fn json_equal(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(a), Value::Number(b)) => compare_numbers(a, b) == Ordering::Equal,
-        (Value::Array(a), Value::Array(b)) => {
-            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| json_equal(a, b))
-        }
-        (Value::Object(a), Value::Object(b)) => {
-            a.len() == b.len()
-                && a.iter()
-                    .all(|(key, value)| b.get(key).is_some_and(|other| json_equal(value, other)))
-        }
-        _ => a == b,
-    }
-}
-
-fn has_duplicates(items: &[Value]) -> bool {
-    items
-        .iter()
-        .enumerate()
-        .any(|(i, a)| items[i + 1..].iter().any(|b| json_equal(a, b)))
 }
 
 #[cfg(test)]

@@ -185,3 +185,204 @@ fn ecma_digits_do_not_match_other_scripts() {
     assert!(compiled.is_valid(&json!("T-12")));
     assert!(!compiled.is_valid(&json!("T-١٢")));
 }
+
+fn valid(schema: Value, instance: Value) -> bool {
+    compile(&schema)
+        .expect("schema compiles")
+        .is_valid(&instance)
+}
+
+fn refused(schema: Value, fragment: &str) {
+    let problems = compile(&schema).expect_err("schema is refused");
+    assert!(
+        problems.iter().any(|p| p.contains(fragment)),
+        "{problems:?} lacks {fragment}"
+    );
+}
+
+#[test]
+fn multiple_of_is_exact() {
+    // A tolerance would take near-integers for multiples, and u64s rounded to floats are even.
+    assert!(!valid(json!({"multipleOf": 1}), json!(1.0000000001)));
+    assert!(!valid(json!({"multipleOf": 1}), json!(1e-10)));
+    assert!(!valid(json!({"multipleOf": 2}), json!(u64::MAX)));
+    assert!(valid(json!({"multipleOf": 2}), json!(u64::MAX - 1)));
+    assert!(!valid(json!({"multipleOf": 3}), json!(1e20)));
+    assert!(valid(json!({"multipleOf": 0.01}), json!(19.99)));
+    assert!(!valid(json!({"multipleOf": 0.01}), json!(0.075)));
+    assert!(valid(json!({"multipleOf": 0.0001}), json!(0.0075)));
+    assert!(valid(json!({"multipleOf": 0.5}), json!(1e308)));
+    assert!(valid(json!({"multipleOf": 1e-5}), json!(-3)));
+    assert!(valid(json!({"multipleOf": 0.1}), json!(0)));
+    refused(json!({"multipleOf": 0}), "greater than 0");
+}
+
+#[test]
+fn integers_and_floats_compare_exactly() {
+    let above = 9_007_199_254_740_993u64; // 2^53 + 1: no f64 has this value
+    assert!(valid(
+        json!({"exclusiveMaximum": above}),
+        json!(9_007_199_254_740_992.0)
+    ));
+    assert!(!valid(
+        json!({"const": above}),
+        json!(9_007_199_254_740_992.0)
+    ));
+    assert!(!valid(
+        json!({"minimum": 18_446_744_073_709_551_615.0}),
+        json!(u64::MAX)
+    ));
+    assert!(valid(json!({"enum": [2.0]}), json!(2)));
+    assert!(!valid(json!({"maximum": 2}), json!(2.5)));
+    assert!(valid(json!({"minimum": -2}), json!(-1.5)));
+}
+
+#[test]
+fn dependent_schemas_apply_when_the_property_is_present() {
+    let schema = json!({"dependentSchemas": {"card": {"required": ["billing"]}, "x": false}});
+    assert!(valid(schema.clone(), json!({"name": 1})));
+    assert!(valid(schema.clone(), json!({"card": 1, "billing": 2})));
+    assert_eq!(
+        keywords(schema.clone(), json!({"card": 1})),
+        pairs(&[("/billing", "required")])
+    );
+    assert!(!valid(schema.clone(), json!({"x": 1})));
+    assert!(valid(schema, json!(["card"])));
+}
+
+#[test]
+fn counts_may_be_whole_floats() {
+    assert!(!valid(json!({"maxLength": 2.0}), json!("abc")));
+    assert!(valid(json!({"minItems": 1.0}), json!([1])));
+    refused(json!({"minItems": 1.5}), "non-negative integer");
+}
+
+#[test]
+fn min_contains_zero_allows_no_match() {
+    let schema = json!({"contains": {"type": "string"}, "minContains": 0, "maxContains": 1});
+    assert!(valid(schema.clone(), json!([])));
+    assert!(valid(schema.clone(), json!([1])));
+    assert!(!valid(schema, json!(["a", "b"])));
+}
+
+#[test]
+fn patterns_have_their_ecma_meaning() {
+    assert!(valid(json!({"pattern": "^[a[b]]$"}), json!("[]")));
+    assert!(!valid(json!({"pattern": "^[a[b]]$"}), json!("b")));
+    assert!(valid(json!({"pattern": "^[a&&b]$"}), json!("&")));
+    assert!(!valid(json!({"pattern": "^[]a]$"}), json!("a")));
+    assert!(!valid(json!({"pattern": "^.$"}), json!("\r")));
+    assert!(valid(json!({"pattern": "a\\b"}), json!("aé")));
+    assert!(valid(json!({"pattern": "^[\\W]$"}), json!("é")));
+    assert!(valid(json!({"pattern": "^\\s$"}), json!("\u{FEFF}")));
+    assert!(!valid(json!({"pattern": "^\\s$"}), json!("\u{85}")));
+    assert!(valid(
+        json!({"patternProperties": {"^\\w+$": false}}),
+        json!({"é": 1})
+    ));
+    refused(
+        json!({"pattern": "(?i)a"}),
+        "not a supported regular expression",
+    );
+    // The message quotes the schema's pattern, not its translation.
+    let compiled = compile(&json!({"pattern": "^a.$"})).unwrap();
+    assert_eq!(
+        compiled.violations(&json!("b"))[0].message,
+        "must match the pattern `^a.$`"
+    );
+}
+
+#[test]
+fn endless_reference_cycles_are_refused() {
+    refused(json!({"$ref": "#"}), "never end");
+    refused(
+        json!({
+            "$defs": {"a": {"anyOf": [{"$ref": "#/$defs/b"}]}, "b": {"not": {"$ref": "#/$defs/a"}}},
+            "$ref": "#/$defs/a"
+        }),
+        "never end",
+    );
+    // Recursion through the instance ends with the instance.
+    let tree = json!({"$defs": {"t": {"items": {"$ref": "#/$defs/t"}}}, "$ref": "#/$defs/t"});
+    assert!(valid(tree, json!([[[]], []])));
+}
+
+#[test]
+fn refs_inside_embedded_resources_are_refused() {
+    // Here `#/$defs/b` means the embedded resource's own `b`, and `#` the resource itself.
+    refused(
+        json!({
+            "$defs": {
+                "a": {"$id": "http://example.com/a", "$defs": {"b": {"type": "string"}}, "$ref": "#/$defs/b"},
+                "b": {"type": "integer"}
+            },
+            "$ref": "#/$defs/a"
+        }),
+        "own `$id`",
+    );
+    refused(
+        json!({"properties": {"x": {"$id": "http://example.com/x", "items": {"$ref": "#"}}}}),
+        "own `$id`",
+    );
+    // A root `$id` changes nothing.
+    let rooted = json!({"$id": "http://example.com/root", "$defs": {"n": {"type": "integer"}}, "$ref": "#/$defs/n"});
+    assert!(!valid(rooted, json!("x")));
+}
+
+#[test]
+fn refs_are_percent_decoded() {
+    let schema = json!({
+        "$defs": {"a%b": {"type": "string"}, "a%25b": {"type": "integer"}, "q\"": {"type": "null"}},
+        "properties": {"p": {"$ref": "#/$defs/a%25b"}, "q": {"$ref": "#/$defs/q%22"}}
+    });
+    assert!(valid(schema.clone(), json!({"p": "x", "q": null})));
+    assert!(!valid(schema, json!({"p": 1})));
+    refused(json!({"$ref": "#/$defs/a%2"}), "does not point");
+}
+
+#[test]
+fn other_dialects_are_refused() {
+    assert!(valid(
+        json!({"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "null"}),
+        json!(null)
+    ));
+    // Under draft-07, `maximum` beside `$ref` would be ignored.
+    refused(
+        json!({
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "definitions": {"a": {"type": "integer"}},
+            "properties": {"x": {"$ref": "#/definitions/a", "maximum": 1}}
+        }),
+        "2020-12",
+    );
+}
+
+#[test]
+fn messages_never_repeat_the_value_under_any_keyword() {
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "s": {"pattern": "^[a-z]+$", "maxLength": 3, "enum": ["abc"]},
+            "n": {"multipleOf": 7, "maximum": 1},
+            "a": {"uniqueItems": true, "contains": {"const": 0}, "maxItems": 1}
+        },
+        "dependentSchemas": {"s": {"required": ["SECRET-NAME-IS-SCHEMA"]}},
+        "propertyNames": {"maxLength": 20},
+        "additionalProperties": false
+    });
+    let compiled = compile(&schema).unwrap();
+    let instance = json!({
+        "s": "SECRET-VALUE",
+        "n": 123456789,
+        "a": ["SECRET-ITEM", "SECRET-ITEM"],
+        "SECRET-KEY-THAT-IS-TOO-LONG": 1
+    });
+    let violations = compiled.violations(&instance);
+    assert!(violations.len() >= 8, "{violations:?}");
+    for v in violations {
+        assert!(!v.message.contains("SECRET-VALUE"), "{}", v.message);
+        assert!(!v.message.contains("SECRET-ITEM"), "{}", v.message);
+        assert!(!v.message.contains("SECRET-KEY"), "{}", v.message);
+        assert!(!v.message.contains("123456789"), "{}", v.message);
+    }
+}
