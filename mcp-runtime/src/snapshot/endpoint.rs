@@ -2,11 +2,16 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use super::SchemaSnapshot;
 use crate::protocol::ProtocolVersion;
+
+/// How long the server may take to answer one request.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Why a live server's schema could not be read.
 #[derive(Debug)]
@@ -31,24 +36,36 @@ pub fn from_stdio(command: &mut Command) -> Result<SchemaSnapshot, EndpointError
         .spawn()
         .map_err(|e| fail("cannot start the server", &e))?;
     let mut stdin = child.stdin.take().expect("piped stdin");
-    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    // Lines arrive through a thread, so that a server that never answers fails the read after
+    // `ANSWER_TIMEOUT` instead of hanging the caller.
+    let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let (sender, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines() {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
     let mut exchange = |id: u64, method: &str, params: Value| -> Result<Value, EndpointError> {
         let request = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
         writeln!(stdin, "{request}")
             .and_then(|()| stdin.flush())
             .map_err(|e| fail("cannot write to the server", &e))?;
-        let mut line = String::new();
         loop {
-            line.clear();
-            if stdout
-                .read_line(&mut line)
-                .map_err(|e| fail("cannot read from the server", &e))?
-                == 0
-            {
-                return Err(EndpointError(format!(
-                    "the server closed stdout before answering `{method}`"
-                )));
-            }
+            let line = match lines.recv_timeout(ANSWER_TIMEOUT) {
+                Ok(line) => line.map_err(|e| fail("cannot read from the server", &e))?,
+                Err(RecvTimeoutError::Timeout) => {
+                    return Err(EndpointError(format!(
+                        "no answer to `{method}` within {ANSWER_TIMEOUT:?}"
+                    )));
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(EndpointError(format!(
+                        "the server closed stdout before answering `{method}`"
+                    )));
+                }
+            };
             let message: Value = serde_json::from_str(&line)
                 .map_err(|e| fail("the server wrote a line that is not JSON", &e))?;
             if message["id"] == json!(id) {
