@@ -36,9 +36,12 @@ pub fn from_stdio(command: &mut Command) -> Result<SchemaSnapshot, EndpointError
         .spawn()
         .map_err(|e| fail("cannot start the server", &e))?;
     let mut stdin = child.stdin.take().expect("piped stdin");
+    let stdout = child.stdout.take().expect("piped stdout");
+    // Stopped however this function returns.
+    let _server = StopOnDrop(child);
     // Lines arrive through a thread, so that a server that never answers fails the read after
     // `ANSWER_TIMEOUT` instead of hanging the caller.
-    let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let stdout = BufReader::new(stdout);
     let (sender, lines) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in stdout.lines() {
@@ -96,7 +99,15 @@ pub fn from_stdio(command: &mut Command) -> Result<SchemaSnapshot, EndpointError
             _ => break,
         }
     }
-    let _ = child.kill();
-    let _ = child.wait();
     Ok(SchemaSnapshot::from_tools(tools))
+}
+
+/// A child process killed and reaped when dropped.
+struct StopOnDrop(std::process::Child);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

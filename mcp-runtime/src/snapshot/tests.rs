@@ -277,3 +277,27 @@ fn the_gate_fails_on_a_change_and_passes_after_an_update() {
     ));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_live_endpoint_that_is_not_a_server_is_an_error() {
+    let silent = from_stdio(&mut std::process::Command::new("true")).unwrap_err();
+    assert!(
+        silent
+            .to_string()
+            .contains("closed stdout before answering `initialize`"),
+        "{silent}"
+    );
+    let missing =
+        from_stdio(&mut std::process::Command::new("/nonexistent/mcp-server")).unwrap_err();
+    assert!(
+        missing.to_string().starts_with("cannot start the server"),
+        "{missing}"
+    );
+    let noisy = from_stdio(std::process::Command::new("echo").arg("hello")).unwrap_err();
+    assert!(
+        noisy
+            .to_string()
+            .starts_with("the server wrote a line that is not JSON"),
+        "{noisy}"
+    );
+}
