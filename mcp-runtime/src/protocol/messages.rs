@@ -198,17 +198,17 @@ impl CallToolResult {
         }
     }
 
-    /// The result as the negotiated version spells it.
-    pub fn to_json(&self, version: ProtocolVersion) -> Value {
+    /// The result as the negotiated version spells it (consumed: structured output can be
+    /// large, and is moved, not copied).
+    pub fn into_json(self, version: ProtocolVersion) -> Value {
         let mut object = Map::new();
         object.insert(
             "content".into(),
             serde_json::to_value(&self.content).unwrap_or_else(|_| json!([])),
         );
-        if let (Some(structured), true) =
-            (&self.structured_content, version.has_structured_output())
+        if let (Some(structured), true) = (self.structured_content, version.has_structured_output())
         {
-            object.insert("structuredContent".into(), structured.clone());
+            object.insert("structuredContent".into(), structured);
         }
         if self.is_error {
             object.insert("isError".into(), json!(true));
@@ -263,16 +263,17 @@ mod tests {
         };
         assert!(
             result
-                .to_json(ProtocolVersion::V2025_03_26)
+                .clone()
+                .into_json(ProtocolVersion::V2025_03_26)
                 .get("structuredContent")
                 .is_none()
         );
         assert_eq!(
-            result.to_json(ProtocolVersion::V2025_06_18)["structuredContent"],
+            result.clone().into_json(ProtocolVersion::V2025_06_18)["structuredContent"],
             json!({})
         );
         assert_eq!(
-            result.to_json(ProtocolVersion::V2025_06_18)["content"][0],
+            result.clone().into_json(ProtocolVersion::V2025_06_18)["content"][0],
             json!({"type": "text", "text": "{}"})
         );
     }

@@ -234,7 +234,7 @@ impl Session {
                 }
                 Some(Some(Ok(ToolOutcome::Output(output)))) => finish(tool, output, started),
             };
-            Some(Response::result(id, result.to_json(version)))
+            Some(Response::result(id, result.into_json(version)))
         };
         Answer::Pending(Box::pin(call))
     }
@@ -278,7 +278,7 @@ impl Session {
             structured_content: Some(json!({ "error": error })),
             is_error: true,
         };
-        Response::result(id, result.to_json(version))
+        Response::result(id, result.into_json(version))
     }
 }
 
