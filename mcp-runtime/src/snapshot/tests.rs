@@ -280,7 +280,8 @@ fn the_gate_fails_on_a_change_and_passes_after_an_update() {
 
 #[test]
 fn a_live_endpoint_that_is_not_a_server_is_an_error() {
-    let silent = from_stdio(&mut std::process::Command::new("true")).unwrap_err();
+    let silent =
+        from_stdio(std::process::Command::new("sh").args(["-c", "read request"])).unwrap_err();
     assert!(
         silent
             .to_string()
@@ -293,7 +294,9 @@ fn a_live_endpoint_that_is_not_a_server_is_an_error() {
         missing.to_string().starts_with("cannot start the server"),
         "{missing}"
     );
-    let noisy = from_stdio(std::process::Command::new("echo").arg("hello")).unwrap_err();
+    let noisy =
+        from_stdio(std::process::Command::new("sh").args(["-c", "read request; echo hello"]))
+            .unwrap_err();
     assert!(
         noisy
             .to_string()
