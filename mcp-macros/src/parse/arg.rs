@@ -4,7 +4,7 @@ use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::{Expr, Lit, LitInt, LitStr, Token, parenthesized};
 
-use super::{kw, separator, set, string_value};
+use super::{bare, eq_expr, eq_str, key, kw, separator};
 
 /// A numeric literal bound, with its sign applied.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -47,49 +47,26 @@ impl Parse for ArgAttr {
         let mut attr = ArgAttr::default();
         while !input.is_empty() {
             let lookahead = input.lookahead1();
-            let span = input.span();
             if lookahead.peek(kw::range) {
-                input.parse::<kw::range>()?;
-                set(&mut attr.range, bounds(input, span, number)?, span, "range")?;
+                key::<kw::range, _>(input, &mut attr.range, |input, span| {
+                    bounds(input, span, number)
+                })?;
             } else if lookahead.peek(kw::length) {
-                input.parse::<kw::length>()?;
-                set(
-                    &mut attr.length,
-                    bounds(input, span, |input| input.parse::<LitInt>()?.base10_parse())?,
-                    span,
-                    "length",
-                )?;
+                key::<kw::length, _>(input, &mut attr.length, |input, span| {
+                    bounds(input, span, count)
+                })?;
             } else if lookahead.peek(kw::pattern) {
-                set(
-                    &mut attr.pattern,
-                    string_value::<kw::pattern>(input)?,
-                    span,
-                    "pattern",
-                )?;
+                key::<kw::pattern, _>(input, &mut attr.pattern, eq_str)?;
             } else if lookahead.peek(kw::default) {
-                input.parse::<kw::default>()?;
-                input.parse::<Token![=]>()?;
-                set(&mut attr.default, input.parse()?, span, "default")?;
+                key::<kw::default, _>(input, &mut attr.default, eq_expr)?;
             } else if lookahead.peek(kw::description) {
-                set(
-                    &mut attr.description,
-                    string_value::<kw::description>(input)?,
-                    span,
-                    "description",
-                )?;
+                key::<kw::description, _>(input, &mut attr.description, eq_str)?;
             } else if lookahead.peek(kw::name) {
-                set(
-                    &mut attr.name,
-                    string_value::<kw::name>(input)?,
-                    span,
-                    "name",
-                )?;
+                key::<kw::name, _>(input, &mut attr.name, eq_str)?;
             } else if lookahead.peek(kw::flatten) {
-                input.parse::<kw::flatten>()?;
-                set(&mut attr.flatten, span, span, "flatten")?;
+                key::<kw::flatten, _>(input, &mut attr.flatten, bare)?;
             } else if lookahead.peek(kw::sensitive) {
-                input.parse::<kw::sensitive>()?;
-                set(&mut attr.sensitive, span, span, "sensitive")?;
+                key::<kw::sensitive, _>(input, &mut attr.sensitive, bare)?;
             } else {
                 return Err(lookahead.error());
             }
@@ -125,15 +102,16 @@ fn bounds<T>(
     };
     while !content.is_empty() {
         let lookahead = content.lookahead1();
-        let key_span = content.span();
         if lookahead.peek(kw::min) {
-            content.parse::<kw::min>()?;
-            content.parse::<Token![=]>()?;
-            set(&mut range.min, value(&content)?, key_span, "min")?;
+            key::<kw::min, _>(&content, &mut range.min, |input, _| {
+                input.parse::<Token![=]>()?;
+                value(input)
+            })?;
         } else if lookahead.peek(kw::max) {
-            content.parse::<kw::max>()?;
-            content.parse::<Token![=]>()?;
-            set(&mut range.max, value(&content)?, key_span, "max")?;
+            key::<kw::max, _>(&content, &mut range.max, |input, _| {
+                input.parse::<Token![=]>()?;
+                value(input)
+            })?;
         } else {
             return Err(lookahead.error());
         }
@@ -143,6 +121,10 @@ fn bounds<T>(
         return Err(syn::Error::new(span, "give `min = …`, `max = …` or both"));
     }
     Ok(range)
+}
+
+fn count(input: ParseStream<'_>) -> syn::Result<u64> {
+    input.parse::<LitInt>()?.base10_parse()
 }
 
 fn number(input: ParseStream<'_>) -> syn::Result<Number> {

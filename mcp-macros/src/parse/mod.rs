@@ -11,25 +11,42 @@ use syn::{Expr, LitBool, LitStr, Token};
 
 pub(crate) use arg::{ArgAttr, Number};
 
+/// The keys, each a `custom_keyword` that also knows its own name (for error messages).
 pub(crate) mod kw {
-    syn::custom_keyword!(name);
-    syn::custom_keyword!(title);
-    syn::custom_keyword!(description);
-    syn::custom_keyword!(read_only);
-    syn::custom_keyword!(destructive);
-    syn::custom_keyword!(idempotent);
-    syn::custom_keyword!(open_world);
-    syn::custom_keyword!(timeout);
-    syn::custom_keyword!(sensitive);
-    syn::custom_keyword!(version);
-    syn::custom_keyword!(instructions);
-    syn::custom_keyword!(range);
-    syn::custom_keyword!(length);
-    syn::custom_keyword!(pattern);
-    syn::custom_keyword!(default);
-    syn::custom_keyword!(flatten);
-    syn::custom_keyword!(min);
-    syn::custom_keyword!(max);
+    macro_rules! keys {
+        ($($key:ident),* $(,)?) => {$(
+            syn::custom_keyword!($key);
+            impl super::Key for $key {
+                const NAME: &'static str = stringify!($key);
+            }
+        )*};
+    }
+    keys!(
+        name,
+        title,
+        description,
+        read_only,
+        destructive,
+        idempotent,
+        open_world,
+        timeout,
+        sensitive,
+        version,
+        instructions,
+        range,
+        length,
+        pattern,
+        default,
+        flatten,
+        min,
+        max,
+    );
+}
+
+/// A key of an attribute.
+pub(crate) trait Key: Parse {
+    /// The key as written.
+    const NAME: &'static str;
 }
 
 /// The name of the attribute on tool functions.
@@ -97,66 +114,27 @@ pub(crate) struct Annotations {
 impl Parse for ToolAttr {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let mut attr = ToolAttr::default();
+        let hints = &mut attr.annotations;
         while !input.is_empty() {
             let lookahead = input.lookahead1();
-            let span = input.span();
             if lookahead.peek(kw::name) {
-                set(
-                    &mut attr.name,
-                    string_value::<kw::name>(input)?,
-                    span,
-                    "name",
-                )?;
+                key::<kw::name, _>(input, &mut attr.name, eq_str)?;
             } else if lookahead.peek(kw::title) {
-                set(
-                    &mut attr.title,
-                    string_value::<kw::title>(input)?,
-                    span,
-                    "title",
-                )?;
+                key::<kw::title, _>(input, &mut attr.title, eq_str)?;
             } else if lookahead.peek(kw::description) {
-                set(
-                    &mut attr.description,
-                    string_value::<kw::description>(input)?,
-                    span,
-                    "description",
-                )?;
+                key::<kw::description, _>(input, &mut attr.description, eq_str)?;
             } else if lookahead.peek(kw::read_only) {
-                set(
-                    &mut attr.annotations.read_only,
-                    flag::<kw::read_only>(input)?,
-                    span,
-                    "read_only",
-                )?;
+                key::<kw::read_only, _>(input, &mut hints.read_only, flag)?;
             } else if lookahead.peek(kw::destructive) {
-                set(
-                    &mut attr.annotations.destructive,
-                    flag::<kw::destructive>(input)?,
-                    span,
-                    "destructive",
-                )?;
+                key::<kw::destructive, _>(input, &mut hints.destructive, flag)?;
             } else if lookahead.peek(kw::idempotent) {
-                set(
-                    &mut attr.annotations.idempotent,
-                    flag::<kw::idempotent>(input)?,
-                    span,
-                    "idempotent",
-                )?;
+                key::<kw::idempotent, _>(input, &mut hints.idempotent, flag)?;
             } else if lookahead.peek(kw::open_world) {
-                set(
-                    &mut attr.annotations.open_world,
-                    flag::<kw::open_world>(input)?,
-                    span,
-                    "open_world",
-                )?;
+                key::<kw::open_world, _>(input, &mut hints.open_world, flag)?;
             } else if lookahead.peek(kw::timeout) {
-                let literal = string_value::<kw::timeout>(input)?;
-                set(
-                    &mut attr.timeout,
-                    Timeout::parse(&literal)?,
-                    span,
-                    "timeout",
-                )?;
+                key::<kw::timeout, _>(input, &mut attr.timeout, |input, span| {
+                    Timeout::parse(&eq_str(input, span)?)
+                })?;
             } else {
                 return Err(lookahead.error());
             }
@@ -180,30 +158,14 @@ impl Parse for ServerAttr {
         let mut attr = ServerAttr::default();
         while !input.is_empty() {
             let lookahead = input.lookahead1();
-            let span = input.span();
             if lookahead.peek(kw::name) {
-                set(&mut attr.name, expr_value::<kw::name>(input)?, span, "name")?;
+                key::<kw::name, _>(input, &mut attr.name, eq_expr)?;
             } else if lookahead.peek(kw::version) {
-                set(
-                    &mut attr.version,
-                    expr_value::<kw::version>(input)?,
-                    span,
-                    "version",
-                )?;
+                key::<kw::version, _>(input, &mut attr.version, eq_expr)?;
             } else if lookahead.peek(kw::title) {
-                set(
-                    &mut attr.title,
-                    expr_value::<kw::title>(input)?,
-                    span,
-                    "title",
-                )?;
+                key::<kw::title, _>(input, &mut attr.title, eq_expr)?;
             } else if lookahead.peek(kw::instructions) {
-                set(
-                    &mut attr.instructions,
-                    expr_value::<kw::instructions>(input)?,
-                    span,
-                    "instructions",
-                )?;
+                key::<kw::instructions, _>(input, &mut attr.instructions, eq_expr)?;
             } else {
                 return Err(lookahead.error());
             }
@@ -213,11 +175,20 @@ impl Parse for ServerAttr {
     }
 }
 
-fn set<T>(slot: &mut Option<T>, value: T, span: Span, key: &str) -> syn::Result<()> {
+/// Parses the key `K` and, with `value`, what follows it into `slot` (`value` gets the key's
+/// span). A key given twice is an error at its second occurrence.
+fn key<K: Key, T>(
+    input: ParseStream<'_>,
+    slot: &mut Option<T>,
+    value: impl FnOnce(ParseStream<'_>, Span) -> syn::Result<T>,
+) -> syn::Result<()> {
+    let span = input.span();
+    input.parse::<K>()?;
+    let value = value(input, span)?;
     if slot.is_some() {
         return Err(syn::Error::new(
             span,
-            format!("duplicate `{key}`; give each key once"),
+            format!("duplicate `{}`; give each key once", K::NAME),
         ));
     }
     *slot = Some(value);
@@ -231,21 +202,20 @@ fn separator(input: ParseStream<'_>) -> syn::Result<()> {
     Ok(())
 }
 
-fn string_value<K: Parse>(input: ParseStream<'_>) -> syn::Result<LitStr> {
-    input.parse::<K>()?;
+/// `= "text"`.
+fn eq_str(input: ParseStream<'_>, _: Span) -> syn::Result<LitStr> {
     input.parse::<Token![=]>()?;
     input.parse()
 }
 
-fn expr_value<K: Parse>(input: ParseStream<'_>) -> syn::Result<Expr> {
-    input.parse::<K>()?;
+/// `= expression`.
+fn eq_expr(input: ParseStream<'_>, _: Span) -> syn::Result<Expr> {
     input.parse::<Token![=]>()?;
     input.parse()
 }
 
-fn flag<K: Parse>(input: ParseStream<'_>) -> syn::Result<Flag> {
-    let span = input.span();
-    input.parse::<K>()?;
+/// Nothing, or `= true` / `= false`.
+fn flag(input: ParseStream<'_>, span: Span) -> syn::Result<Flag> {
     let value = if input.peek(Token![=]) {
         input.parse::<Token![=]>()?;
         input.parse::<LitBool>()?.value
@@ -253,6 +223,11 @@ fn flag<K: Parse>(input: ParseStream<'_>) -> syn::Result<Flag> {
         true
     };
     Ok(Flag { value, span })
+}
+
+/// A key with no value: its span.
+fn bare(_: ParseStream<'_>, span: Span) -> syn::Result<Span> {
+    Ok(span)
 }
 
 #[cfg(test)]
