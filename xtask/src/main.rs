@@ -2,7 +2,7 @@
 //!
 //! - `ci`: everything CI checks, in order: formatting, clippy with warnings denied, every test
 //!   (unit, behaviour over real stdio, trybuild UI cases, schema snapshots, interop with real
-//!   third-party clients, doc tests), and the schema contract check.
+//!   third-party clients, doc tests, and each example's schema contract).
 //! - `snapshot`: rewrites every example's schema baseline (`mcp-schema.json`, its `.sha256`) and
 //!   insta snapshot from the server as it is now.
 //! - `snapshot --check`: fails on any difference, printing every change classified as breaking
@@ -41,25 +41,25 @@ fn main() -> ExitCode {
 }
 
 fn ci() -> Result<(), String> {
+    // CI checks the committed Cargo.lock; locally, cargo may update it.
     let locked: &[&str] = if std::env::var_os("CI").is_some() {
         &["--locked"]
     } else {
         &[]
     };
+    let cargo = |args: &[&str], after_locked: &[&str], env: &[(&str, &str)]| {
+        run("cargo", &[args, locked, after_locked].concat(), env)
+    };
+    let deny_warnings = ["--", "-D", "warnings"];
     run("cargo", &["fmt", "--all", "--", "--check"], &[])?;
-    run(
-        "cargo",
-        &[
-            &["clippy", "--workspace", "--all-targets"],
-            locked,
-            &["--", "-D", "warnings"],
-        ]
-        .concat(),
+    cargo(
+        &["clippy", "--workspace", "--all-targets"],
+        &deny_warnings,
         &[],
     )?;
     // The feature `otel` builds what the default build leaves out: lint it too.
-    run(
-        "cargo",
+    let otel = ["--features", "mcp-runtime/otel,mcp-tests/otel"];
+    cargo(
         &[
             &[
                 "clippy",
@@ -68,42 +68,34 @@ fn ci() -> Result<(), String> {
                 "-p",
                 "mcp-tests",
                 "--all-targets",
-                "--features",
-                "mcp-runtime/otel,mcp-tests/otel",
-            ],
-            locked,
-            &["--", "-D", "warnings"],
+            ][..],
+            &otel,
         ]
         .concat(),
+        &deny_warnings,
         &[],
     )?;
     // Snapshots are checked, never written, here: a changed contract fails until it is reviewed.
-    run(
-        "cargo",
-        &[&["test", "--workspace"], locked].concat(),
-        &[("INSTA_UPDATE", "no")],
+    // This includes every example's `schema_contract` test, the gate `snapshot --check` runs.
+    cargo(
+        &["test", "--workspace"],
+        &[],
+        &[("INSTA_UPDATE", "no"), ("MCP_SNAPSHOT_UPDATE", "0")],
     )?;
     // OpenTelemetry export end to end, against a receiver in the test.
-    run(
-        "cargo",
+    cargo(
         &[
-            &[
-                "test",
-                "-p",
-                "mcp-tests",
-                "--features",
-                "otel",
-                "--test",
-                "otel_export",
-            ],
-            locked,
-        ]
-        .concat(),
+            "test",
+            "-p",
+            "mcp-tests",
+            "--features",
+            "otel",
+            "--test",
+            "otel_export",
+        ],
         &[],
-    )?;
-    // The schema contract, by name (the workspace tests ran it already; this is the gate).
-    snapshot(Mode::Check)?;
-    Ok(())
+        &[],
+    )
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
