@@ -4,7 +4,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::{ToolFuture, ToolOutcome};
-use crate::validate::Violation;
+use crate::validate::{Violation, push_pointer_segment};
 
 /// The arguments of one call, already checked against the tool's schema, being narrowed.
 ///
@@ -25,15 +25,13 @@ impl ToolArgs {
 
     /// Takes the argument `name` as a `T`; an absent argument is read as `null`, which an
     /// `Option<T>` accepts as `None`.
-    #[doc(hidden)]
-    pub fn take<T: DeserializeOwned>(&mut self, name: &'static str) -> Option<T> {
+    pub(crate) fn take<T: DeserializeOwned>(&mut self, name: &'static str) -> Option<T> {
         let value = self.values.remove(name).unwrap_or(Value::Null);
         self.narrow(value, &pointer_segment(name))
     }
 
     /// Takes the argument `name`, or `default()` when the client left it out.
-    #[doc(hidden)]
-    pub fn take_or<T: DeserializeOwned>(
+    pub(crate) fn take_or<T: DeserializeOwned>(
         &mut self,
         name: &'static str,
         default: impl FnOnce() -> T,
@@ -45,8 +43,7 @@ impl ToolArgs {
     }
 
     /// Takes the whole arguments object as one `T` (`#[arg(flatten)]`).
-    #[doc(hidden)]
-    pub fn take_all<T: DeserializeOwned>(&mut self) -> Option<T> {
+    pub(crate) fn take_all<T: DeserializeOwned>(&mut self) -> Option<T> {
         let values = std::mem::take(&mut self.values);
         self.narrow(Value::Object(values), "")
     }
@@ -100,7 +97,9 @@ fn integral_floats_as_integers(value: &mut Value) {
 }
 
 fn pointer_segment(name: &str) -> String {
-    format!("/{}", name.replace('~', "~0").replace('/', "~1"))
+    let mut pointer = String::new();
+    push_pointer_segment(&mut pointer, name);
+    pointer
 }
 
 fn pointer_of(path: &serde_path_to_error::Path) -> String {
@@ -109,8 +108,8 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
     for segment in path.iter() {
         match segment {
             Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
-            Segment::Map { key } => pointer.push_str(&pointer_segment(key)),
-            Segment::Enum { variant } => pointer.push_str(&pointer_segment(variant)),
+            Segment::Map { key } => push_pointer_segment(&mut pointer, key),
+            Segment::Enum { variant } => push_pointer_segment(&mut pointer, variant),
             Segment::Unknown => {}
         }
     }

@@ -6,7 +6,7 @@ use regex::Regex;
 use serde_json::{Map, Number, Value};
 
 use super::ecma_regex::ecma_to_rust;
-use super::{Checks, CompiledSchema, JsonType, Node, Reference};
+use super::{Checks, CompiledSchema, JsonType, Node, Reference, push_pointer_segment};
 
 /// Keywords that only annotate: they assert nothing, so they are accepted and ignored.
 /// (`format` is an annotation in 2020-12 unless a vocabulary says otherwise.)
@@ -68,7 +68,11 @@ pub fn compile(schema: &Value) -> Result<CompiledSchema, Vec<String>> {
             if let Some(Value::Object(defs)) = root.get(container) {
                 for (name, def) in defs {
                     compiler.def_index.insert(
-                        format!("#/{container}/{}", escape_pointer(name)),
+                        {
+                            let mut pointer = format!("#/{container}");
+                            push_pointer_segment(&mut pointer, name);
+                            pointer
+                        },
                         defs_source.len(),
                     );
                     defs_source.push((format!("/{container}/{name}"), def));
@@ -380,10 +384,6 @@ impl Compiler {
         let at = if at.is_empty() { "/" } else { at };
         self.problems.push(format!("{at}: {message}"));
     }
-}
-
-fn escape_pointer(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
 }
 
 /// Decodes the `%XX` escapes of a URI fragment; `None` if one is malformed or not UTF-8.

@@ -495,9 +495,9 @@ fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// Runs `f` with `segment` appended to the JSON Pointer `path` (RFC 6901 escaping).
-fn with_segment<R>(path: &mut String, segment: &str, f: impl FnOnce(&mut String) -> R) -> R {
-    let length = path.len();
+/// Appends `/segment` to the JSON Pointer `path`, escaped as RFC 6901 says (`~` → `~0`,
+/// `/` → `~1`).
+pub(crate) fn push_pointer_segment(path: &mut String, segment: &str) {
     path.push('/');
     for c in segment.chars() {
         match c {
@@ -506,6 +506,12 @@ fn with_segment<R>(path: &mut String, segment: &str, f: impl FnOnce(&mut String)
             c => path.push(c),
         }
     }
+}
+
+/// Runs `f` with `segment` appended to the JSON Pointer `path`.
+fn with_segment<R>(path: &mut String, segment: &str, f: impl FnOnce(&mut String) -> R) -> R {
+    let length = path.len();
+    push_pointer_segment(path, segment);
     let result = f(path);
     path.truncate(length);
     result
