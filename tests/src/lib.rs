@@ -1,8 +1,11 @@
 //! Test support: drive a real server binary over stdio, line by line, as a client would.
 //!
-//! Used by this crate's behaviour tests and by the examples' own tests.
+//! Used by this crate's behaviour tests and by the examples' own tests; [`interop`] sets up
+//! the third-party clients.
 
 #![allow(clippy::print_stdout)]
+
+pub mod interop;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -257,41 +260,6 @@ pub fn first_text(response: &Value) -> &str {
     response["result"]["content"][0]["text"]
         .as_str()
         .unwrap_or_else(|| panic!("no text content in {response}"))
-}
-
-/// A Python interpreter with the official `mcp` package, in a virtualenv under `target/`.
-///
-/// Created on first use (`python3 -m venv`, then `pip install mcp`); `MCP_INTEROP_PYTHON` names
-/// an interpreter to use instead. Fails the test, never skips it, when neither works.
-pub fn python_with_mcp() -> PathBuf {
-    if let Some(python) = std::env::var_os("MCP_INTEROP_PYTHON") {
-        return PathBuf::from(python);
-    }
-    let venv = workspace_root().join("target").join("interop-venv");
-    let python = venv.join("bin").join("python");
-    let ready = venv.join(".mcp-installed");
-    if !ready.exists() {
-        let status = Command::new("python3")
-            .args(["-m", "venv", "--clear"])
-            .arg(&venv)
-            .status()
-            .expect("python3 is needed for the interop tests");
-        assert!(status.success(), "python3 -m venv failed");
-        let status = Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "mcp==1.*",
-            ])
-            .status()
-            .expect("run pip");
-        assert!(status.success(), "pip install mcp failed");
-        std::fs::write(&ready, "").expect("mark the virtualenv ready");
-    }
-    python
 }
 
 /// The workspace's root directory.

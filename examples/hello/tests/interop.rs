@@ -11,141 +11,10 @@
 //! The first run installs the clients (PyPI and the npm registry); later runs reuse them. Missing
 //! tooling (python3, node, npm) fails the tests: they never skip.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
 
-/// How long one client script may run before the test kills it and fails.
-const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
-
-/// The oldest node major version the pinned SDK and its dependencies support.
-const MIN_NODE_MAJOR: u32 = 20;
-
-fn interop_dir() -> PathBuf {
-    mcp_tests::workspace_root().join("tests").join("interop")
-}
-
-/// Runs `command` to completion (killing it after [`SCRIPT_TIMEOUT`]) and fails the test, with
-/// the script's stdout and stderr, unless it exits successfully. Returns its stdout.
-fn run_script(what: &str, mut command: Command) -> String {
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{what}: cannot start {command:?}: {e}"));
-    let mut stdout_pipe = child.stdout.take().expect("piped stdout");
-    let mut stderr_pipe = child.stderr.take().expect("piped stderr");
-    let stdout = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stdout_pipe.read_to_string(&mut text);
-        text
-    });
-    let stderr = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr_pipe.read_to_string(&mut text);
-        text
-    });
-    let deadline = Instant::now() + SCRIPT_TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for the client script") {
-            break Some(status);
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let stdout = stdout.join().expect("stdout reader");
-    let stderr = stderr.join().expect("stderr reader");
-    match status {
-        Some(status) if status.success() => {
-            eprintln!("{what}: {}", stdout.trim_end());
-            stdout
-        }
-        Some(status) => {
-            panic!("{what} failed ({status})\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}")
-        }
-        None => panic!(
-            "{what} did not finish within {SCRIPT_TIMEOUT:?}; killed\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
-        ),
-    }
-}
-
-/// Runs a setup tool and fails the test, with its output, unless it succeeds.
-fn setup(what: &str, command: &mut Command) -> String {
-    let output = command.output().unwrap_or_else(|e| {
-        panic!("{what}: cannot run {command:?} ({e}); the interop tests need it")
-    });
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "{what} failed ({})\n--- stdout ---\n{stdout}\n--- stderr ---\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
-}
-
-/// A directory under `target/` holding `node_modules` with the TypeScript SDK pinned by
-/// `tests/interop/package-lock.json`, and the client script beside it.
-///
-/// `npm ci` runs only when the lock file differs from the one last installed, so later runs do
-/// no network access. Fails the test when node or npm is missing or too old.
-fn node_with_mcp_sdk() -> PathBuf {
-    let version = setup("node --version", Command::new("node").arg("--version"));
-    let major = version
-        .trim()
-        .trim_start_matches('v')
-        .split('.')
-        .next()
-        .and_then(|major| major.parse::<u32>().ok())
-        .unwrap_or_else(|| panic!("cannot read node's version from {version:?}"));
-    assert!(
-        major >= MIN_NODE_MAJOR,
-        "node {} is too old for @modelcontextprotocol/sdk; node {MIN_NODE_MAJOR} or newer is needed",
-        version.trim()
-    );
-
-    let source = interop_dir();
-    let dir = mcp_tests::workspace_root()
-        .join("target")
-        .join("interop-node");
-    let read = |name: &str| {
-        let path = source.join(name);
-        std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
-    };
-    let manifest = read("package.json");
-    let lock = read("package-lock.json");
-    let wanted = format!("{manifest}\n{lock}");
-    let stamp = dir.join(".mcp-installed");
-    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
-        std::fs::create_dir_all(&dir)
-            .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
-        let _ = std::fs::remove_file(&stamp);
-        std::fs::write(dir.join("package.json"), &manifest).expect("copy package.json");
-        std::fs::write(dir.join("package-lock.json"), &lock).expect("copy package-lock.json");
-        setup(
-            "npm ci (tests/interop/package-lock.json)",
-            Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund", "--silent"])
-                .current_dir(&dir),
-        );
-        std::fs::write(&stamp, &wanted).expect("mark the node install ready");
-    }
-    // ES modules resolve packages from the importing file's directory, so the script runs from
-    // beside node_modules. Copied on every run: it is small and may have changed.
-    std::fs::copy(
-        source.join("ts_stdio_client.mjs"),
-        dir.join("ts_stdio_client.mjs"),
-    )
-    .expect("copy ts_stdio_client.mjs");
-    dir
-}
+use mcp_tests::interop::{interop_dir, node_with_mcp_sdk, python_with_mcp, run_script};
 
 fn hello() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_hello"))
@@ -153,7 +22,7 @@ fn hello() -> &'static Path {
 
 #[test]
 fn python_sdk_client_over_stdio() {
-    let python = mcp_tests::python_with_mcp();
+    let python = python_with_mcp();
     let mut command = Command::new(&python);
     command
         .arg(interop_dir().join("python_stdio_client.py"))
