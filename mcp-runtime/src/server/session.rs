@@ -315,7 +315,7 @@ fn rejected(answer: Response) -> Response {
 }
 
 /// Method names as logged: the client chooses them, so names the server does not know are
-/// written as `<unknown>`.
+/// written as `<unknown>`. Keep `KNOWN` in step with the methods `Session::route` answers.
 fn loggable_method(method: &str) -> &str {
     const KNOWN: &[&str] = &["initialize", "ping", "tools/list", "tools/call"];
     KNOWN
