@@ -6,7 +6,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use mcp_runtime::prelude::*;
-use mcp_runtime::server::Reply;
+use mcp_runtime::server::{NotificationSink, Reply};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
@@ -58,13 +58,18 @@ fn whole_call(c: &mut Criterion) {
     let server = Tickets.into_server().expect("the server builds");
     let session = server.session();
     let init = br#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"0"}}}"#;
-    assert!(matches!(session.handle(init), Reply::Now(_)));
+    assert!(matches!(
+        session.handle(init, &NotificationSink::none()),
+        Reply::Now(_)
+    ));
     let call = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search_tickets","arguments":{"query":"printer on fire","status":"open","limit":20}}}"#;
     c.bench_function("tools/call search_tickets, in-process", |b| {
-        b.iter(|| match session.handle(black_box(call)) {
-            Reply::Later(answer) => black_box(runtime.block_on(answer)),
-            _ => unreachable!("a call answers later"),
-        })
+        b.iter(
+            || match session.handle(black_box(call), &NotificationSink::none()) {
+                Reply::Later(answer) => black_box(runtime.block_on(answer)),
+                _ => unreachable!("a call answers later"),
+            },
+        )
     });
 }
 

@@ -1,10 +1,96 @@
-//! The optional context parameter of a tool: who is asking, in which protocol, and whether they
-//! still want the answer.
+//! The optional context parameter of a tool: who is asking, in which protocol, whether they
+//! still want the answer, and the way back to them for progress and log messages.
 
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::RequestId;
+use crate::protocol::meta::LogLevel;
+
+/// Where the notifications of a request go. A transport hands one to
+/// [`Session::handle`](crate::server::Session::handle): stdio writes them to stdout, Streamable
+/// HTTP onto the request's SSE stream.
+///
+/// Sending never waits: a sink that is full or closed refuses the line (and says so).
+#[derive(Clone, Default)]
+pub struct NotificationSink(Option<Arc<dyn Fn(String) -> bool + Send + Sync>>);
+
+impl NotificationSink {
+    /// A sink calling `send` with each notification (one JSON-RPC message); `send` returns
+    /// whether the line was taken.
+    pub fn new(send: impl Fn(String) -> bool + Send + Sync + 'static) -> Self {
+        NotificationSink(Some(Arc::new(send)))
+    }
+
+    /// A sink that takes nothing: requests answered with one JSON body.
+    pub fn none() -> Self {
+        NotificationSink(None)
+    }
+
+    /// Whether the sink can take anything at all.
+    pub fn is_connected(&self) -> bool {
+        self.0.is_some()
+    }
+
+    pub(crate) fn send(&self, line: String) -> bool {
+        self.0.as_ref().is_some_and(|send| send(line))
+    }
+}
+
+impl std::fmt::Debug for NotificationSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "NotificationSink(connected)"
+        } else {
+            "NotificationSink(none)"
+        })
+    }
+}
+
+/// The way back to the client for one call.
+#[derive(Debug)]
+pub(crate) struct Outbound {
+    pub(crate) sink: NotificationSink,
+    pub(crate) progress_token: Option<Value>,
+    last_progress: Mutex<Option<f64>>,
+    /// The least severe level the client wants (`LogLevel::rank`), 0 for none.
+    pub(crate) log_threshold: Arc<AtomicU8>,
+    /// Set when the call has been answered: nothing more may be sent for it.
+    finished: AtomicBool,
+}
+
+impl Outbound {
+    pub(crate) fn new(
+        sink: NotificationSink,
+        progress_token: Option<Value>,
+        log_threshold: Arc<AtomicU8>,
+    ) -> Arc<Self> {
+        Arc::new(Outbound {
+            sink,
+            progress_token,
+            last_progress: Mutex::new(None),
+            log_threshold,
+            finished: AtomicBool::new(false),
+        })
+    }
+
+    /// Progress: notifications MUST stop after completion.
+    pub(crate) fn finish(&self) {
+        self.finished.store(true, Ordering::Release);
+    }
+
+    fn send(&self, method: &str, params: Value) -> bool {
+        if self.finished.load(Ordering::Acquire) {
+            return false;
+        }
+        let message = json!({"jsonrpc": "2.0", "method": method, "params": params});
+        self.sink.send(message.to_string())
+    }
+}
 
 /// Per-call context. Take it as a `&Ctx` parameter of a `#[tool]` function.
 #[derive(Clone, Debug)]
@@ -12,6 +98,7 @@ pub struct Ctx {
     request_id: RequestId,
     protocol_version: ProtocolVersion,
     cancellation: CancellationToken,
+    outbound: Arc<Outbound>,
 }
 
 impl Ctx {
@@ -19,11 +106,13 @@ impl Ctx {
         request_id: RequestId,
         protocol_version: ProtocolVersion,
         cancellation: CancellationToken,
+        outbound: Arc<Outbound>,
     ) -> Self {
         Ctx {
             request_id,
             protocol_version,
             cancellation,
+            outbound,
         }
     }
 
@@ -32,12 +121,13 @@ impl Ctx {
         &self.request_id
     }
 
-    /// The protocol version negotiated with the client.
+    /// The protocol version of the call: negotiated by `initialize`, or the request's own.
     pub fn protocol_version(&self) -> ProtocolVersion {
         self.protocol_version
     }
 
-    /// Whether the client cancelled the call (`notifications/cancelled`).
+    /// Whether the client cancelled the call (`notifications/cancelled`, or on 2026-07-28 over
+    /// HTTP by closing the response stream).
     ///
     /// The runtime stops polling a cancelled call by itself; check this in long synchronous loops.
     pub fn is_cancelled(&self) -> bool {
@@ -52,5 +142,60 @@ impl Ctx {
     /// The cancellation token, to hand to work the call spawns.
     pub fn cancellation_token(&self) -> &CancellationToken {
         &self.cancellation
+    }
+
+    /// Whether the client asked for progress (it sent a `progressToken`).
+    pub fn wants_progress(&self) -> bool {
+        self.outbound.progress_token.is_some()
+    }
+
+    /// Reports progress: `progress` so far, out of `total` if known, with an optional message
+    /// for people.
+    ///
+    /// Sent only when the client asked for progress, and only when `progress` is greater than
+    /// the last value sent (Progress: the value MUST increase with each notification); returns
+    /// whether the notification went out.
+    pub fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) -> bool {
+        let Some(token) = &self.outbound.progress_token else {
+            return false;
+        };
+        if !progress.is_finite() {
+            return false;
+        }
+        {
+            let mut last = self
+                .outbound
+                .last_progress
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if last.is_some_and(|last| progress <= last) {
+                return false;
+            }
+            *last = Some(progress);
+        }
+        let mut params = json!({"progressToken": token, "progress": progress});
+        if let Some(total) = total.filter(|total| total.is_finite()) {
+            params["total"] = json!(total);
+        }
+        if let Some(message) = message {
+            params["message"] = json!(message);
+        }
+        self.outbound.send("notifications/progress", params)
+    }
+
+    /// Sends a log message to the client (`notifications/message`) if it asked for messages of
+    /// this severity (`logging/setLevel`, or the request's `_meta` log level on 2026-07-28);
+    /// returns whether it went out.
+    ///
+    /// This is for the client. The server's own log is `tracing`, which never sees this data.
+    pub fn log(&self, level: LogLevel, data: impl Into<Value>) -> bool {
+        let threshold = self.outbound.log_threshold.load(Ordering::Relaxed);
+        if threshold == 0 || level.rank() < threshold {
+            return false;
+        }
+        self.outbound.send(
+            "notifications/message",
+            json!({"level": level.as_str(), "data": data.into()}),
+        )
     }
 }

@@ -14,6 +14,10 @@ pub enum Error {
     },
     /// Two tools were registered under one name.
     DuplicateTool(String),
+    /// `Server::add_tool` was given a tool for another state type than the server's.
+    StateMismatch(String),
+    /// The configuration is invalid (every problem listed).
+    Config(Vec<String>),
     /// Reading or writing the transport failed.
     Io(std::io::Error),
 }
@@ -30,6 +34,17 @@ impl fmt::Display for Error {
             }
             Error::DuplicateTool(name) => {
                 write!(f, "two tools are named `{name}`; tool names must be unique")
+            }
+            Error::StateMismatch(name) => write!(
+                f,
+                "tool `{name}` expects another state type than the server was built with"
+            ),
+            Error::Config(problems) => {
+                write!(f, "invalid configuration:")?;
+                for problem in problems {
+                    write!(f, "\n  - {problem}")?;
+                }
+                Ok(())
             }
             Error::Io(error) => write!(f, "transport I/O failed: {error}"),
         }

@@ -60,7 +60,7 @@ async def expect_text(session: ClientSession, name: str, arguments: dict[str, An
 
 
 async def run(binary: str) -> str:
-    params = StdioServerParameters(command=binary, args=[])
+    params = StdioServerParameters(command=binary, args=["--stdio"])
     async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
         init = await session.initialize()
         negotiated = str(init.protocolVersion)

@@ -57,7 +57,7 @@ async function expectText(client, name, args, expected) {
 }
 
 async function run(binary) {
-  const transport = new StdioClientTransport({ command: binary, args: [], stderr: 'inherit' });
+  const transport = new StdioClientTransport({ command: binary, args: ['--stdio'], stderr: 'inherit' });
   // The client hands the negotiated version to transports that want it (HTTP ones do); a stdio
   // transport does not, so record it here.
   let negotiated;

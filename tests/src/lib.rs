@@ -34,6 +34,7 @@ impl StdioServer {
     pub fn spawn(binary: impl AsRef<Path>, env: &[(&str, &str)]) -> Self {
         let mut command = Command::new(binary.as_ref());
         command
+            .arg("--stdio")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

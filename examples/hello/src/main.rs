@@ -1,7 +1,8 @@
-//! hello over stdio: `cargo run -p hello`, then one JSON-RPC message per line (see the README).
+//! hello: `cargo run -p hello -- --stdio` (one JSON-RPC message per line, see the README), or
+//! `cargo run -p hello -- --http [ADDR]` (Streamable HTTP, 127.0.0.1:8080 by default).
 
 #[tokio::main]
 async fn main() -> Result<(), mcp_runtime::Error> {
     mcp_runtime::logging::init_stderr();
-    hello::server()?.serve_stdio().await
+    hello::server()?.serve_from_env().await
 }

@@ -27,7 +27,7 @@ fn tools_list_matches_the_insta_snapshot() {
 
 #[test]
 fn the_live_binary_lists_the_same_bytes() {
-    let live = from_stdio(&mut Command::new(env!("CARGO_BIN_EXE_hello")))
+    let live = from_stdio(Command::new(env!("CARGO_BIN_EXE_hello")).arg("--stdio"))
         .expect("hello answers over stdio");
     assert_eq!(live.json(), in_process().json());
     assert_eq!(live.sha256(), in_process().sha256());

@@ -13,6 +13,10 @@ pub const METHOD_NOT_FOUND: i32 = -32601;
 pub const INVALID_PARAMS: i32 = -32602;
 /// Internal JSON-RPC error.
 pub const INTERNAL_ERROR: i32 = -32603;
+/// MCP `HeaderMismatchError` (2026-07-28): HTTP headers disagree with the body, or are missing.
+pub const HEADER_MISMATCH: i32 = -32020;
+/// MCP `UnsupportedProtocolVersionError` (2026-07-28): the request's version is not served.
+pub const UNSUPPORTED_PROTOCOL_VERSION: i32 = -32022;
 
 /// A request id as the client sent it: a string or a number, echoed back unchanged.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -2,6 +2,7 @@
 
 pub mod jsonrpc;
 pub mod messages;
+pub mod meta;
 mod version;
 
 pub use version::ProtocolVersion;

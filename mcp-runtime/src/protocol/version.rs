@@ -13,18 +13,31 @@ pub enum ProtocolVersion {
     V2025_06_18,
     /// Bad tool arguments become tool execution errors (SEP-1303); JSON Schema 2020-12 by default.
     V2025_11_25,
+    /// The stateless ("modern") revision: no `initialize`, no sessions; every request carries its
+    /// version and capabilities in `_meta`, every result a `resultType`; `server/discover`.
+    V2026_07_28,
 }
 
 impl ProtocolVersion {
     /// Every version served, oldest first.
-    pub const ALL: [ProtocolVersion; 4] = [
+    pub const ALL: [ProtocolVersion; 5] = [
+        Self::V2024_11_05,
+        Self::V2025_03_26,
+        Self::V2025_06_18,
+        Self::V2025_11_25,
+        Self::V2026_07_28,
+    ];
+
+    /// The versions that open with `initialize` (the "legacy" era), oldest first.
+    pub const LEGACY: [ProtocolVersion; 4] = [
         Self::V2024_11_05,
         Self::V2025_03_26,
         Self::V2025_06_18,
         Self::V2025_11_25,
     ];
 
-    /// The newest version served: the answer to a request for a version we do not know.
+    /// The newest version `initialize` can negotiate: the answer to an `initialize` that asks for
+    /// a version we do not know.
     pub const LATEST: ProtocolVersion = Self::V2025_11_25;
 
     /// The version's wire name, such as `"2025-06-18"`.
@@ -34,6 +47,7 @@ impl ProtocolVersion {
             Self::V2025_03_26 => "2025-03-26",
             Self::V2025_06_18 => "2025-06-18",
             Self::V2025_11_25 => "2025-11-25",
+            Self::V2026_07_28 => "2026-07-28",
         }
     }
 
@@ -49,8 +63,28 @@ impl ProtocolVersion {
     /// Lifecycle, "Version Negotiation": if the server supports the requested version it MUST
     /// respond with the same version; otherwise it MUST respond with another version it supports,
     /// which SHOULD be the latest.
+    /// A modern version asked of `initialize` gets the latest legacy one: modern versions have
+    /// no handshake.
     pub fn negotiate(requested: &str) -> Self {
-        Self::parse(requested).unwrap_or(Self::LATEST)
+        Self::parse(requested)
+            .filter(|version| !version.is_modern())
+            .unwrap_or(Self::LATEST)
+    }
+
+    /// Whether requests of this version carry their own version and capabilities in `_meta`
+    /// (2026-07-28 and later) instead of relying on `initialize`.
+    pub fn is_modern(self) -> bool {
+        self >= Self::V2026_07_28
+    }
+
+    /// The wire names of every version served, newest first, for `supportedVersions` and for
+    /// `UnsupportedProtocolVersionError.data.supported`.
+    pub fn supported_names() -> Vec<&'static str> {
+        Self::ALL
+            .iter()
+            .rev()
+            .map(|version| version.as_str())
+            .collect()
     }
 
     /// Tool annotations (`readOnlyHint`, …) exist from 2025-03-26 on.
@@ -87,7 +121,7 @@ mod tests {
 
     #[test]
     fn negotiation_answers_the_requested_version_or_the_latest() {
-        for version in ProtocolVersion::ALL {
+        for version in ProtocolVersion::LEGACY {
             assert_eq!(ProtocolVersion::negotiate(version.as_str()), version);
         }
         assert_eq!(
@@ -96,6 +130,10 @@ mod tests {
         );
         assert_eq!(
             ProtocolVersion::negotiate("2099-01-01"),
+            ProtocolVersion::LATEST
+        );
+        assert_eq!(
+            ProtocolVersion::negotiate("2026-07-28"),
             ProtocolVersion::LATEST
         );
     }

@@ -2,6 +2,7 @@
 //! the one log line every call ends in.
 
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::AtomicU8;
 use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -16,9 +17,11 @@ use super::panic_guard::{self, Guarded};
 use super::session::{Answer, Session};
 use super::{ArgumentErrorChannel, RegisteredTool};
 use crate::Ctx;
+use crate::context::{NotificationSink, Outbound};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{ErrorObject, INTERNAL_ERROR, INVALID_PARAMS, RequestId, Response};
 use crate::protocol::messages::{CallToolResult, Content};
+use crate::protocol::meta::{LogLevel, RequestMeta};
 use crate::tool::{ToolArgs, ToolFailure, ToolOutcome, ToolOutput};
 use crate::validate::Violation;
 
@@ -105,6 +108,8 @@ impl Session {
         id: RequestId,
         params: Option<Value>,
         version: ProtocolVersion,
+        meta: RequestMeta,
+        sink: &NotificationSink,
     ) -> Answer {
         // `principal_hash` stays empty until transports authenticate; `otel.status_code` marks
         // failed calls for tracing backends.
@@ -117,7 +122,7 @@ impl Session {
             otel.status_code = Empty
         );
         let _entered = span.enter();
-        match self.start_call(id, params, version) {
+        match self.start_call(id, params, version, meta, sink) {
             Answer::Pending(call) => Answer::Pending(Box::pin(call.instrument(span.clone()))),
             answer => answer,
         }
@@ -128,6 +133,8 @@ impl Session {
         id: RequestId,
         params: Option<Value>,
         version: ProtocolVersion,
+        meta: RequestMeta,
+        sink: &NotificationSink,
     ) -> Answer {
         let started = Instant::now();
         let shared = &self.server.shared;
@@ -144,7 +151,8 @@ impl Session {
                 return Answer::Ready(Response::error(Some(id), error));
             }
         };
-        let Some(&index) = shared.by_name.get(name.as_str()) else {
+        let tools = self.server.tool_set();
+        let Some(tool) = tools.get(&name).map(Arc::clone) else {
             log_call(
                 UNKNOWN,
                 started,
@@ -157,7 +165,6 @@ impl Session {
             );
             return Answer::Ready(Response::error(Some(id), error));
         };
-        let tool = &shared.tools[index];
         let arguments = Value::Object(arguments);
         let violations = tool.validator.violations(&arguments);
         if !violations.is_empty() {
@@ -167,7 +174,7 @@ impl Session {
                 &Outcome::InvalidParams("InvalidArguments"),
                 None,
             );
-            return Answer::Ready(self.invalid_arguments(id, tool, version, violations));
+            return Answer::Ready(self.invalid_arguments(id, &tool, version, violations));
         }
         let Value::Object(arguments) = arguments else {
             unreachable!("built as an object above")
@@ -178,11 +185,22 @@ impl Session {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(id.clone(), cancellation.clone());
-        let ctx = Ctx::new(id.clone(), version, cancellation.clone());
+        // The log level: the session's `logging/setLevel` (legacy), or the request's own.
+        let log_threshold = match meta.protocol_version {
+            Some(_) => Arc::new(AtomicU8::new(meta.log_level.map_or(0, LogLevel::rank))),
+            None => Arc::clone(&self.log_threshold),
+        };
+        let outbound = Outbound::new(sink.clone(), meta.progress_token, log_threshold);
+        let ctx = Ctx::new(
+            id.clone(),
+            version,
+            cancellation.clone(),
+            Arc::clone(&outbound),
+        );
         let timeout = tool.timeout.or(shared.tool_timeout);
         let session = Arc::clone(self);
         let call = async move {
-            let tool = &session.server.shared.tools[index];
+            let tool = &tool;
             let name = tool.descriptor.name.as_str();
             // The catch-all: a panic anywhere in narrowing or in the handler's future becomes a result.
             let run = AssertUnwindSafe(Guarded((tool.call)(ctx, ToolArgs::new(arguments))))
@@ -203,6 +221,7 @@ impl Session {
             // A handler that saw the cancellation first (through its `Ctx`) may have finished
             // in the same poll: a cancelled call is answered by nobody, whoever noticed first.
             let finished = finished.filter(|_| !cancellation.is_cancelled());
+            outbound.finish();
             session
                 .in_flight
                 .lock()

@@ -9,3 +9,14 @@ pub(crate) fn random_id() -> String {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     format!("{:016x}", std::hash::RandomState::new().hash_one(n))
 }
+
+/// 32 hex digits from the operating system's secure random source, for ids that grant access
+/// (`Mcp-Session-Id`: Transports, "Session Management", the id SHOULD be cryptographically secure).
+pub(crate) fn secure_id() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No OS randomness at all: fall back to std's random keys rather than refuse service.
+        return format!("{}{}", random_id(), random_id());
+    }
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}

@@ -2,21 +2,30 @@
 //! Transports open [`Session`]s on it.
 
 mod call;
-mod ids;
+pub(crate) mod ids;
+mod listen;
+mod modern;
 mod panic_guard;
 mod session;
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use crate::protocol::ProtocolVersion;
 use crate::protocol::messages::{Implementation, ToolDescriptor};
 use crate::tool::{InputSpec, ToolArgs, ToolDef, ToolFuture};
 use crate::validate::{self, CompiledSchema};
 use crate::{Ctx, Error, schema};
 
-pub use session::{Reply, Session};
+pub use crate::context::NotificationSink;
+pub use listen::ToolListChanges;
+pub use session::{Outgoing, Reply, Session};
 
 /// Where bad tool arguments are reported. The code is -32602 in every case.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -51,6 +60,7 @@ pub struct ServerBuilder<S> {
     argument_errors: ArgumentErrorChannel,
     page_size: usize,
     tool_timeout: Option<Duration>,
+    list_ttl: Duration,
 }
 
 impl<S: Send + Sync + 'static> ServerBuilder<S> {
@@ -66,6 +76,7 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
             argument_errors: ArgumentErrorChannel::default(),
             page_size: 100,
             tool_timeout: None,
+            list_ttl: Duration::from_secs(60),
         }
     }
 
@@ -118,6 +129,14 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
         self
     }
 
+    /// How long 2026-07-28 clients may cache `tools/list` and `server/discover` (`ttlMs`,
+    /// default 60 s). Tool-set changes are announced with `notifications/tools/list_changed`
+    /// whatever this says.
+    pub fn list_ttl(mut self, ttl: Duration) -> Self {
+        self.list_ttl = ttl;
+        self
+    }
+
     /// Builds the server: generates every schema and compiles it for validation.
     ///
     /// Fails, listing every problem of a tool, when a schema could not be enforced as advertised,
@@ -126,23 +145,24 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
         panic_guard::install_hook();
         let state = Arc::new(self.state);
         let reject_unknown = self.unknown_arguments == UnknownArguments::Reject;
-        let mut tools = Vec::with_capacity(self.tools.len());
-        let mut by_name = HashMap::with_capacity(self.tools.len());
+        let mut tools = ToolSet::default();
         for def in self.tools {
-            if by_name.insert(def.meta.name, tools.len()).is_some() {
-                return Err(Error::DuplicateTool(def.meta.name.to_owned()));
-            }
-            tools.push(RegisteredTool::new(def, &state, reject_unknown)?);
+            tools.insert(RegisteredTool::new(def, &state, reject_unknown)?)?;
         }
+        let (tool_changes, _) = watch::channel(0);
         Ok(Server {
             shared: Arc::new(Shared {
                 info: self.info,
                 instructions: self.instructions,
-                tools,
-                by_name,
+                state,
+                reject_unknown,
+                tools: RwLock::new(Arc::new(tools)),
+                tool_changes,
                 argument_errors: self.argument_errors,
                 page_size: self.page_size,
                 tool_timeout: self.tool_timeout,
+                list_ttl: self.list_ttl,
+                shutdown: CancellationToken::new(),
             }),
         })
     }
@@ -157,11 +177,57 @@ pub struct Server {
 struct Shared {
     info: Implementation,
     instructions: Option<String>,
-    tools: Vec<RegisteredTool>,
-    by_name: HashMap<&'static str, usize>,
+    /// The builder's state, for tools added later (`Server::add_tool`).
+    state: Arc<dyn Any + Send + Sync>,
+    reject_unknown: bool,
+    /// Swapped whole on every change; a call holds the set it started with.
+    tools: RwLock<Arc<ToolSet>>,
+    /// Bumped on every change of the tool set; sessions watch it to send `list_changed`.
+    tool_changes: watch::Sender<u64>,
     argument_errors: ArgumentErrorChannel,
     page_size: usize,
     tool_timeout: Option<Duration>,
+    list_ttl: Duration,
+    /// Cancelled when the server begins to shut down: long-lived streams end gracefully.
+    shutdown: CancellationToken,
+}
+
+/// The tools, in registration order, and an index by name.
+#[derive(Clone, Default)]
+struct ToolSet {
+    tools: Vec<Arc<RegisteredTool>>,
+    by_name: HashMap<String, usize>,
+}
+
+impl ToolSet {
+    fn insert(&mut self, tool: RegisteredTool) -> Result<(), Error> {
+        let name = tool.descriptor.name.clone();
+        if self.by_name.contains_key(&name) {
+            return Err(Error::DuplicateTool(name));
+        }
+        self.by_name.insert(name, self.tools.len());
+        self.tools.push(Arc::new(tool));
+        Ok(())
+    }
+
+    fn get(&self, name: &str) -> Option<&Arc<RegisteredTool>> {
+        self.by_name.get(name).map(|&index| &self.tools[index])
+    }
+
+    fn without(&self, name: &str) -> Option<ToolSet> {
+        self.by_name.get(name)?;
+        let mut rest = ToolSet::default();
+        for tool in self
+            .tools
+            .iter()
+            .filter(|tool| tool.descriptor.name != name)
+        {
+            rest.by_name
+                .insert(tool.descriptor.name.clone(), rest.tools.len());
+            rest.tools.push(Arc::clone(tool));
+        }
+        Some(rest)
+    }
 }
 
 type ErasedCall = Box<dyn Fn(Ctx, ToolArgs) -> ToolFuture<'static> + Send + Sync>;
@@ -226,7 +292,13 @@ impl Server {
 
     /// A new session (one per client connection).
     pub fn session(&self) -> Arc<Session> {
-        Arc::new(Session::new(self.clone()))
+        Arc::new(Session::new(self.clone(), ids::random_id(), None))
+    }
+
+    /// A new session whose id is a secret (Streamable HTTP's `Mcp-Session-Id`), already at
+    /// `version` when the transport is stateless and never sees `initialize`.
+    pub(crate) fn secure_session(&self, version: Option<ProtocolVersion>) -> Arc<Session> {
+        Arc::new(Session::new(self.clone(), ids::secure_id(), version))
     }
 
     /// The server's name and version, as sent in `serverInfo`.
@@ -234,14 +306,101 @@ impl Server {
         &self.shared.info
     }
 
-    /// The tools, in registration order.
-    pub fn tools(&self) -> impl Iterator<Item = &ToolDescriptor> {
-        self.shared.tools.iter().map(|tool| &tool.descriptor)
+    /// The tools' descriptors, in registration order.
+    pub fn tools(&self) -> Vec<ToolDescriptor> {
+        self.tool_set()
+            .tools
+            .iter()
+            .map(|tool| tool.descriptor.clone())
+            .collect()
+    }
+
+    fn tool_set(&self) -> Arc<ToolSet> {
+        Arc::clone(
+            &self
+                .shared
+                .tools
+                .read()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
+    }
+
+    /// Adds a tool to the running server and tells every client that listens
+    /// (`notifications/tools/list_changed`). `S` must be the state type the server was built with.
+    pub fn add_tool<S: Send + Sync + 'static>(&self, def: ToolDef<S>) -> Result<(), Error> {
+        let name = def.meta.name;
+        let state = Arc::clone(&self.shared.state)
+            .downcast::<S>()
+            .map_err(|_| Error::StateMismatch(name.to_owned()))?;
+        let tool = RegisteredTool::new(def, &state, self.shared.reject_unknown)?;
+        {
+            let mut tools = self.write_tools();
+            let mut changed = ToolSet::clone(&tools);
+            changed.insert(tool)?;
+            *tools = Arc::new(changed);
+        }
+        self.shared
+            .tool_changes
+            .send_modify(|generation| *generation += 1);
+        Ok(())
+    }
+
+    /// Removes a tool from the running server (calls in flight finish) and tells every client
+    /// that listens. Returns whether there was such a tool.
+    pub fn remove_tool(&self, name: &str) -> bool {
+        {
+            let mut tools = self.write_tools();
+            let Some(rest) = tools.without(name) else {
+                return false;
+            };
+            *tools = Arc::new(rest);
+        }
+        self.shared
+            .tool_changes
+            .send_modify(|generation| *generation += 1);
+        true
+    }
+
+    fn write_tools(&self) -> std::sync::RwLockWriteGuard<'_, Arc<ToolSet>> {
+        self.shared
+            .tools
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Ends long-lived streams (`subscriptions/listen` gets its closing result); transports call
+    /// this when they begin a graceful shutdown.
+    pub fn begin_shutdown(&self) {
+        self.shared.shutdown.cancel();
+    }
+
+    /// Completes when [`Server::begin_shutdown`] is called.
+    pub async fn shutting_down(&self) {
+        self.shared.shutdown.cancelled().await
+    }
+
+    /// A receiver that changes whenever the tool set does.
+    pub(crate) fn watch_tools(&self) -> watch::Receiver<u64> {
+        self.shared.tool_changes.subscribe()
     }
 
     /// Serves newline-delimited JSON-RPC on stdin/stdout until stdin ends.
     pub async fn serve_stdio(self) -> Result<(), Error> {
         crate::transport::stdio::serve(self, crate::transport::stdio::StdioOptions::default()).await
+    }
+
+    /// Serves Streamable HTTP with these options until a shutdown signal.
+    pub async fn serve_http(
+        self,
+        options: crate::transport::http::HttpOptions,
+    ) -> Result<(), Error> {
+        crate::transport::http::serve(self, options).await
+    }
+
+    /// Serves on the transport the command line and environment choose (`--stdio`, or
+    /// `--http [ADDR]` and the `MCP_*` variables; HTTP on 127.0.0.1:8080 by default).
+    pub async fn serve_from_env(self) -> Result<(), Error> {
+        crate::transport::Transport::from_env()?.serve(self).await
     }
 }
 
@@ -270,6 +429,17 @@ pub trait McpServer: Sized + Send + Sync + 'static {
     /// Builds the server with default options.
     fn into_server(self) -> Result<Server, Error> {
         self.into_builder().build()
+    }
+
+    /// Sets up logging to stderr, reads the command line and environment (`--stdio`, or
+    /// `--http [ADDR]`, HTTP by default; every problem listed before anything binds), builds the
+    /// server and serves it.
+    fn serve_from_env(self) -> impl Future<Output = Result<(), Error>> + Send {
+        async move {
+            crate::logging::init_stderr();
+            let transport = crate::transport::Transport::from_env()?;
+            transport.serve(self.into_server()?).await
+        }
     }
 
     /// Builds the server, sets up logging to stderr, and serves it over stdio until stdin ends.

@@ -1,6 +1,11 @@
 //! One client's session: lifecycle, version, in-flight calls, and dispatch of every message.
+//!
+//! A session serves both eras: legacy requests (2024-11-05 … 2025-11-25) rely on the version
+//! `initialize` negotiated; modern requests (2026-07-28) carry their version in `_meta` and are
+//! served statelessly (`modern.rs`), whatever the session has seen before.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use futures_util::future::{BoxFuture, join_all};
@@ -8,31 +13,55 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use super::Server;
-use super::ids::random_id;
+use crate::context::NotificationSink;
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
     self, ErrorObject, Frame, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, Message, Request,
     RequestId, Response,
 };
+use crate::protocol::meta::{Era, LogLevel, RequestMeta};
+
+/// One message ready to be written, with its error code for transports that map codes to
+/// statuses (Streamable HTTP).
+#[derive(Clone, Debug)]
+pub struct Outgoing {
+    /// The JSON-RPC message (a response, or a batch of them), one line of JSON.
+    pub json: String,
+    /// The error code when the message is a single error response.
+    pub error_code: Option<i32>,
+}
+
+impl From<Response> for Outgoing {
+    fn from(response: Response) -> Self {
+        Outgoing {
+            json: response.to_json(),
+            error_code: response.outcome.as_ref().err().map(|error| error.code),
+        }
+    }
+}
 
 /// What a transport does with one incoming frame.
 pub enum Reply {
     /// Nothing to send (a notification, a response, a cancelled call).
     Silent,
-    /// Send this line now.
-    Now(String),
+    /// Send this now.
+    Now(Outgoing),
     /// Send what this future yields, when it does; other frames may be handled meanwhile.
-    Later(BoxFuture<'static, Option<String>>),
+    /// Notifications of the request go to the sink given to [`Session::handle`] meanwhile.
+    Later(BoxFuture<'static, Option<Outgoing>>),
 }
 
 /// The state of one client connection.
 pub struct Session {
     pub(super) server: Server,
+    id: String,
     /// Carries `session_id`; every request span is its child, so every log line of the session,
     /// the user's own included, carries the id.
     span: tracing::Span,
     lifecycle: Mutex<Lifecycle>,
     pub(super) in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
+    /// `logging/setLevel`: the least severe level the client wants (`LogLevel::rank`), 0 for none.
+    pub(super) log_threshold: Arc<AtomicU8>,
 }
 
 #[derive(Default)]
@@ -48,14 +77,26 @@ pub(super) enum Answer {
 }
 
 impl Session {
-    pub(super) fn new(server: Server) -> Self {
-        let span = tracing::info_span!("session", session_id = %random_id());
+    pub(super) fn new(server: Server, id: String, version: Option<ProtocolVersion>) -> Self {
+        let span = tracing::info_span!("session", session_id = %id);
         Session {
             server,
+            id,
             span,
-            lifecycle: Mutex::default(),
+            lifecycle: Mutex::new(Lifecycle { version }),
             in_flight: Mutex::default(),
+            log_threshold: Arc::default(),
         }
+    }
+
+    /// The session's id, as its log lines carry it (and as Streamable HTTP's `Mcp-Session-Id`).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The server the session belongs to.
+    pub fn server(&self) -> &Server {
+        &self.server
     }
 
     /// The protocol version negotiated by `initialize`, once it has been.
@@ -66,27 +107,76 @@ impl Session {
             .version
     }
 
-    /// Handles one frame (one line on stdio, one body over HTTP).
-    pub fn handle(self: &Arc<Self>, frame: &[u8]) -> Reply {
-        let _session = self.span.enter();
-        let answer = match jsonrpc::parse_frame(frame) {
-            Err(parse_error) => Answer::Ready(rejected(parse_error)),
-            Ok(Frame::Single(value)) => match jsonrpc::classify(value) {
-                Ok(message) => self.dispatch(message),
-                Err(invalid) => Answer::Ready(rejected(invalid)),
-            },
-            Ok(Frame::Batch(items)) => return self.handle_batch(items),
-        };
-        match answer {
-            Answer::None => Reply::Silent,
-            Answer::Ready(response) => Reply::Now(response.to_json()),
-            Answer::Pending(future) => Reply::Later(Box::pin(async move {
-                future.await.map(|response| response.to_json())
-            })),
+    /// Whether the client asked for log messages (`logging/setLevel`).
+    pub fn wants_log_messages(&self) -> bool {
+        self.log_threshold.load(Ordering::Relaxed) != 0
+    }
+
+    /// Handles one frame (one line on stdio, one body over HTTP). Notifications that belong to
+    /// the request (progress, log messages, a subscription's changes) go to `sink`.
+    pub fn handle(self: &Arc<Self>, frame: &[u8], sink: &NotificationSink) -> Reply {
+        match jsonrpc::parse_frame(frame) {
+            Err(parse_error) => {
+                let _session = self.span.enter();
+                Reply::Now(rejected(parse_error).into())
+            }
+            Ok(frame) => self.handle_frame(frame, sink),
         }
     }
 
-    fn handle_batch(self: &Arc<Self>, items: Vec<Value>) -> Reply {
+    /// Handles one message already parsed as JSON (an array is a batch).
+    pub fn handle_json(self: &Arc<Self>, value: Value, sink: &NotificationSink) -> Reply {
+        match value {
+            Value::Array(items) => self.handle_frame(Frame::Batch(items), sink),
+            value => self.handle_frame(Frame::Single(value), sink),
+        }
+    }
+
+    fn handle_frame(self: &Arc<Self>, frame: Frame, sink: &NotificationSink) -> Reply {
+        let _session = self.span.enter();
+        let answer = match frame {
+            Frame::Single(value) => match jsonrpc::classify(value) {
+                Ok(message) => self.dispatch(message, sink),
+                Err(invalid) => Answer::Ready(rejected(invalid)),
+            },
+            Frame::Batch(items) => return self.handle_batch(items, sink),
+        };
+        match answer {
+            Answer::None => Reply::Silent,
+            Answer::Ready(response) => Reply::Now(response.into()),
+            Answer::Pending(future) => {
+                Reply::Later(Box::pin(async move { future.await.map(Outgoing::from) }))
+            }
+        }
+    }
+
+    /// Cancels a request in flight, as `notifications/cancelled` would (Streamable HTTP
+    /// 2026-07-28: closing the response stream is the cancellation signal).
+    pub fn cancel_request(&self, id: &RequestId) {
+        // Cancellation: a notification for an unknown or finished request is ignored.
+        if let Some(token) = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(id)
+        {
+            token.cancel();
+        }
+    }
+
+    /// Cancels every request in flight: the session has ended.
+    pub fn cancel_all(&self) {
+        for token in self
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+        {
+            token.cancel();
+        }
+    }
+
+    fn handle_batch(self: &Arc<Self>, items: Vec<Value>, sink: &NotificationSink) -> Reply {
         let version = self.protocol_version();
         if !version.is_some_and(ProtocolVersion::accepts_batches) {
             let why = match version {
@@ -96,7 +186,7 @@ impl Session {
                 None => "Invalid Request: a batch cannot be sent before `initialize`".to_owned(),
             };
             return Reply::Now(
-                Response::error(None, ErrorObject::new(INVALID_REQUEST, why)).to_json(),
+                Response::error(None, ErrorObject::new(INVALID_REQUEST, why)).into(),
             );
         }
         if items.is_empty() {
@@ -105,7 +195,7 @@ impl Session {
                     None,
                     ErrorObject::new(INVALID_REQUEST, "Invalid Request: the batch is empty"),
                 )
-                .to_json(),
+                .into(),
             );
         }
         let answers: Vec<Answer> = items
@@ -120,7 +210,7 @@ impl Session {
                         ),
                     ))
                 }
-                Ok(message) => self.dispatch(message),
+                Ok(message) => self.dispatch(message, sink),
                 Err(invalid) => Answer::Ready(rejected(invalid)),
             })
             .collect();
@@ -138,13 +228,16 @@ impl Session {
                 .flatten()
                 .map(|response| response.to_value())
                 .collect();
-            (!values.is_empty()).then(|| Value::Array(values).to_string())
+            (!values.is_empty()).then(|| Outgoing {
+                json: Value::Array(values).to_string(),
+                error_code: None,
+            })
         }))
     }
 
-    fn dispatch(self: &Arc<Self>, message: Message) -> Answer {
+    fn dispatch(self: &Arc<Self>, message: Message, sink: &NotificationSink) -> Answer {
         match message {
-            Message::Request(request) => self.request(request),
+            Message::Request(request) => self.request(request, sink),
             Message::Notification(notification) => {
                 if notification.method == "notifications/cancelled" {
                     self.cancel(notification.params.as_ref());
@@ -157,11 +250,20 @@ impl Session {
         }
     }
 
-    fn request(self: &Arc<Self>, request: Request) -> Answer {
+    fn request(self: &Arc<Self>, request: Request, sink: &NotificationSink) -> Answer {
         let Request { id, method, params } = request;
         let span = tracing::info_span!("request", request_id = %id);
         let _request = span.enter();
-        let answer = self.route(id, &method, params);
+        let meta = RequestMeta::of(params.as_ref());
+        let answer = match meta.era() {
+            // `initialize` always opens a legacy session, whatever its `_meta` says.
+            _ if method == "initialize" => self.route(id, &method, params, meta, sink),
+            Era::Legacy => self.route(id, &method, params, meta, sink),
+            Era::Modern(version) => self.route_modern(id, &method, params, meta, version, sink),
+            Era::Unsupported(requested) => {
+                Answer::Ready(super::modern::unsupported_version(id, &requested))
+            }
+        };
         if let Answer::Ready(Response {
             outcome: Err(error),
             ..
@@ -176,7 +278,14 @@ impl Session {
         answer
     }
 
-    fn route(self: &Arc<Self>, id: RequestId, method: &str, params: Option<Value>) -> Answer {
+    fn route(
+        self: &Arc<Self>,
+        id: RequestId,
+        method: &str,
+        params: Option<Value>,
+        meta: RequestMeta,
+        sink: &NotificationSink,
+    ) -> Answer {
         match (method, self.protocol_version()) {
             ("initialize", None) => Answer::Ready(self.initialize(id, params)),
             ("initialize", Some(_)) => Answer::Ready(Response::error(
@@ -198,12 +307,15 @@ impl Session {
             ("tools/list", Some(version)) => {
                 Answer::Ready(self.list_tools(id, params.as_ref(), version))
             }
-            ("tools/call", Some(version)) => self.call_tool(id, params, version),
-            (_, Some(_)) => Answer::Ready(Response::error(
-                Some(id),
-                ErrorObject::new(METHOD_NOT_FOUND, "Method not found"),
-            )),
+            ("tools/call", Some(version)) => self.call_tool(id, params, version, meta, sink),
+            ("logging/setLevel", Some(_)) => Answer::Ready(self.set_log_level(id, params.as_ref())),
+            (_, Some(_)) => Answer::Ready(method_not_found(id)),
         }
+    }
+
+    /// The capabilities this server declares, in `initialize` and `server/discover`.
+    pub(super) fn capabilities() -> Value {
+        json!({"tools": {"listChanged": true}, "logging": {}})
     }
 
     fn initialize(&self, id: RequestId, params: Option<Value>) -> Response {
@@ -243,7 +355,7 @@ impl Session {
         let shared = &self.server.shared;
         let mut result = json!({
             "protocolVersion": version.as_str(),
-            "capabilities": {"tools": {"listChanged": false}},
+            "capabilities": Self::capabilities(),
             "serverInfo": shared.info.to_json(version),
         });
         if let Some(instructions) = &shared.instructions {
@@ -252,19 +364,21 @@ impl Session {
         Response::result(id, result)
     }
 
-    fn list_tools(
+    pub(super) fn list_tools(
         &self,
         id: RequestId,
         params: Option<&Value>,
         version: ProtocolVersion,
     ) -> Response {
-        let shared = &self.server.shared;
+        let page_size = self.server.shared.page_size;
+        let tools = self.server.tool_set();
+        let tools = &tools.tools;
         let start = match params.and_then(|p| p.get("cursor")) {
             None | Some(Value::Null) => 0,
             Some(cursor) => match cursor
                 .as_str()
                 .and_then(decode_cursor)
-                .filter(|&offset| offset < shared.tools.len())
+                .filter(|&offset| offset < tools.len())
             {
                 Some(offset) => offset,
                 None => {
@@ -275,35 +389,51 @@ impl Session {
                 }
             },
         };
-        let end = (start + shared.page_size).min(shared.tools.len());
-        let tools: Vec<Value> = shared.tools[start..end]
+        let end = (start + page_size).min(tools.len());
+        let page: Vec<Value> = tools[start..end]
             .iter()
             .map(|tool| tool.descriptor.to_json(version))
             .collect();
-        let mut result = json!({"tools": tools});
-        if end < shared.tools.len() {
+        let mut result = json!({"tools": page});
+        if end < tools.len() {
             result["nextCursor"] = json!(encode_cursor(end));
         }
         Response::result(id, result)
     }
 
+    fn set_log_level(&self, id: RequestId, params: Option<&Value>) -> Response {
+        let Some(level) = params
+            .and_then(|p| p.get("level"))
+            .and_then(Value::as_str)
+            .and_then(LogLevel::parse)
+        else {
+            return Response::error(
+                Some(id),
+                ErrorObject::new(
+                    INVALID_PARAMS,
+                    "Invalid params: `level` must be one of debug, info, notice, warning, error, critical, alert, emergency",
+                ),
+            );
+        };
+        self.log_threshold.store(level.rank(), Ordering::Relaxed);
+        Response::result(id, json!({}))
+    }
+
     fn cancel(&self, params: Option<&Value>) {
-        let Some(id) = params
+        if let Some(id) = params
             .and_then(|p| p.get("requestId"))
             .and_then(|id| serde_json::from_value::<RequestId>(id.clone()).ok())
-        else {
-            return;
-        };
-        // Cancellation: a notification for an unknown or finished request is ignored.
-        if let Some(token) = self
-            .in_flight
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&id)
         {
-            token.cancel();
+            self.cancel_request(&id);
         }
     }
+}
+
+pub(super) fn method_not_found(id: RequestId) -> Response {
+    Response::error(
+        Some(id),
+        ErrorObject::new(METHOD_NOT_FOUND, "Method not found"),
+    )
 }
 
 /// Logs a message refused before it could be dispatched: its code only, never its content.
@@ -315,9 +445,18 @@ fn rejected(answer: Response) -> Response {
 }
 
 /// Method names as logged: the client chooses them, so names the server does not know are
-/// written as `<unknown>`. Keep `KNOWN` in step with the methods `Session::route` answers.
+/// written as `<unknown>`. Keep `KNOWN` in step with the methods `Session::route` and
+/// `Session::route_modern` answer.
 fn loggable_method(method: &str) -> &str {
-    const KNOWN: &[&str] = &["initialize", "ping", "tools/list", "tools/call"];
+    const KNOWN: &[&str] = &[
+        "initialize",
+        "ping",
+        "tools/list",
+        "tools/call",
+        "logging/setLevel",
+        "server/discover",
+        "subscriptions/listen",
+    ];
     KNOWN
         .iter()
         .find(|known| **known == method)

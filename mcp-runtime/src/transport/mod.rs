@@ -1,3 +1,121 @@
 //! Transports: they move frames between a client and a [`Session`](crate::server::Session).
 
+pub mod http;
 pub mod stdio;
+
+use std::net::SocketAddr;
+
+use crate::Error;
+use crate::server::Server;
+
+/// Which transport a server runs on, as its command line and environment say.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// Newline-delimited JSON-RPC on stdin/stdout.
+    Stdio,
+    /// Streamable HTTP with these options.
+    Http(Box<http::HttpOptions>),
+}
+
+impl Transport {
+    /// Reads the command line (`--stdio`, or `--http [ADDR]`; HTTP when neither is given) and
+    /// the `MCP_*` variables. Fails listing every problem, before anything binds.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_args(std::env::args().skip(1), http::HttpOptions::from_env)
+    }
+
+    fn from_args(
+        args: impl IntoIterator<Item = String>,
+        http_options: impl FnOnce() -> Result<http::HttpOptions, Error>,
+    ) -> Result<Self, Error> {
+        let args: Vec<String> = args.into_iter().collect();
+        let mut problems = Vec::new();
+        let mut stdio = false;
+        let mut http_address: Option<Option<SocketAddr>> = None;
+        let mut rest = args.iter().peekable();
+        while let Some(arg) = rest.next() {
+            match arg.as_str() {
+                "--stdio" => stdio = true,
+                "--http" => {
+                    let address = rest.next_if(|next| !next.starts_with("--"));
+                    http_address = Some(match address.map(|a| a.parse::<SocketAddr>()) {
+                        None => None,
+                        Some(Ok(address)) => Some(address),
+                        Some(Err(_)) => {
+                            problems.push(format!(
+                                "--http {}: expected an address such as 127.0.0.1:8080",
+                                address.map_or("", String::as_str)
+                            ));
+                            None
+                        }
+                    });
+                }
+                other => problems.push(format!(
+                    "unknown argument {other:?}: expected --stdio or --http [ADDR]"
+                )),
+            }
+        }
+        if stdio && http_address.is_some() {
+            problems.push("--stdio and --http exclude each other".to_owned());
+        }
+        if stdio {
+            return match problems.is_empty() {
+                true => Ok(Transport::Stdio),
+                false => Err(Error::Config(problems)),
+            };
+        }
+        let mut options = match http_options() {
+            Ok(options) => Some(options),
+            Err(Error::Config(more)) => {
+                problems.extend(more);
+                None
+            }
+            Err(other) => return Err(other),
+        };
+        if !problems.is_empty() {
+            return Err(Error::Config(problems));
+        }
+        let mut options = options.take().unwrap_or_default();
+        if let Some(Some(address)) = http_address {
+            options.bind = address;
+        }
+        Ok(Transport::Http(Box::new(options)))
+    }
+
+    /// Serves `server` on this transport until it ends (stdin closes, or a shutdown signal).
+    pub async fn serve(self, server: Server) -> Result<(), Error> {
+        match self {
+            Transport::Stdio => stdio::serve(server, stdio::StdioOptions::default()).await,
+            Transport::Http(options) => http::serve(server, *options).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Transport, Error> {
+        Transport::from_args(args.iter().map(|a| a.to_string()), || {
+            Ok(http::HttpOptions::default())
+        })
+    }
+
+    #[test]
+    fn the_command_line_picks_the_transport() {
+        assert_eq!(parse(&["--stdio"]).unwrap(), Transport::Stdio);
+        let Transport::Http(options) = parse(&[]).unwrap() else {
+            panic!("HTTP by default")
+        };
+        assert_eq!(options.bind.to_string(), "127.0.0.1:8080");
+        let Transport::Http(options) = parse(&["--http", "127.0.0.1:0"]).unwrap() else {
+            panic!("--http ADDR")
+        };
+        assert_eq!(options.bind.port(), 0);
+        let Err(Error::Config(problems)) = parse(&["--http", "nowhere", "--verbose", "--stdio"])
+        else {
+            panic!("bad arguments must fail")
+        };
+        assert_eq!(problems.len(), 3, "{problems:?}");
+    }
+}

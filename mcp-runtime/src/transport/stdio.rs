@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 
 use crate::Error;
 use crate::protocol::jsonrpc::{ErrorObject, INVALID_REQUEST, Response};
-use crate::server::{Reply, Server};
+use crate::server::{NotificationSink, Reply, Server};
 
 /// Limits of the stdio transport.
 #[derive(Clone, Debug)]
@@ -60,6 +60,25 @@ where
         Ok::<_, std::io::Error>(())
     });
 
+    // Notifications (progress, log messages, list changes) share stdout with answers; they never
+    // wait for room: when the writer is behind, they are dropped rather than queued.
+    let notifications = {
+        let lines = lines.clone();
+        NotificationSink::new(move |line| lines.try_send(line).is_ok())
+    };
+    // Transports, stdio: the server MAY send notifications; tool-set changes go out once the
+    // session is initialized.
+    let list_changes = {
+        let (session, lines) = (Arc::clone(&session), lines.clone());
+        let mut changes = session.tool_list_changes();
+        tokio::spawn(async move {
+            while let Some(notification) = changes.next().await {
+                if session.protocol_version().is_some() && lines.send(notification).await.is_err() {
+                    break;
+                }
+            }
+        })
+    };
     let permits = Arc::new(Semaphore::new(options.max_in_flight.max(1)));
     let mut calls = JoinSet::new();
     let mut input = BufReader::with_capacity(64 * 1024, input);
@@ -69,11 +88,11 @@ where
             LineRead::End => break,
             LineRead::TooLong => Reply::Now(too_long(options.max_line_bytes)),
             LineRead::Line if line.iter().all(u8::is_ascii_whitespace) => continue,
-            LineRead::Line => session.handle(&line),
+            LineRead::Line => session.handle(&line, &notifications),
         };
         let sent = match reply {
             Reply::Silent => true,
-            Reply::Now(answer) => lines.send(answer).await.is_ok(),
+            Reply::Now(answer) => lines.send(answer.json).await.is_ok(),
             Reply::Later(answer) => {
                 let permit = Arc::clone(&permits)
                     .acquire_owned()
@@ -82,7 +101,7 @@ where
                 let lines = lines.clone();
                 calls.spawn(async move {
                     if let Some(answer) = answer.await {
-                        let _client_gone = lines.send(answer).await;
+                        let _client_gone = lines.send(answer.json).await;
                     }
                     drop(permit);
                 });
@@ -94,7 +113,11 @@ where
         }
         while calls.try_join_next().is_some() {}
     }
+    // Input ended: long-lived subscriptions end with their closing result, then calls drain.
+    session.server().begin_shutdown();
+    list_changes.abort();
     while calls.join_next().await.is_some() {}
+    drop(notifications);
     drop(lines);
     writer
         .await
@@ -152,9 +175,9 @@ async fn read_line<R: AsyncRead + Unpin>(
     }
 }
 
-fn too_long(cap: usize) -> String {
+fn too_long(cap: usize) -> crate::server::Outgoing {
     let message = format!("Invalid Request: the message is longer than the {cap}-byte line limit");
-    Response::error(None, ErrorObject::new(INVALID_REQUEST, message)).to_json()
+    Response::error(None, ErrorObject::new(INVALID_REQUEST, message)).into()
 }
 
 #[cfg(test)]

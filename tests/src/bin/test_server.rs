@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use mcp_runtime::prelude::*;
+use mcp_runtime::transport::Transport;
 use mcp_runtime::transport::stdio::{self, StdioOptions};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -112,6 +113,44 @@ impl TestServer {
         }
     }
 
+    /// Sends `steps` progress notifications and info log messages, `delay_ms` apart, then
+    /// answers; stops early when cancelled.
+    #[tool]
+    async fn test_progress(
+        &self,
+        ctx: &Ctx,
+        #[arg(range(min = 1, max = 1000))] steps: u32,
+        #[arg(range(min = 0, max = 10000), default = 0)] delay_ms: u64,
+    ) -> String {
+        let mut sent = 0;
+        for step in 1..=steps {
+            if ctx.progress(f64::from(step), Some(f64::from(steps)), Some("working")) {
+                sent += 1;
+            }
+            ctx.log(LogLevel::Info, serde_json::json!({"step": step}));
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_millis(delay_ms)) => {}
+                () = ctx.cancelled() => return "cancelled".to_owned(),
+            }
+        }
+        format!("sent {sent} progress notifications")
+    }
+
+    /// Adds the tool `test_extra` if it is missing, removes it if present (the tool set
+    /// changes: clients that listen get `notifications/tools/list_changed`).
+    #[tool]
+    fn test_toggle_extra(&self) -> String {
+        let server = RUNNING.get().expect("the server is running");
+        if server.remove_tool("test_extra") {
+            "removed".to_owned()
+        } else {
+            server
+                .add_tool(test_extra_tool::<TestServer>())
+                .expect("test_extra is added once");
+            "added".to_owned()
+        }
+    }
+
     /// Tells what the context holds.
     #[tool]
     fn test_context(&self, ctx: &Ctx) -> String {
@@ -187,5 +226,19 @@ async fn main() -> Result<(), mcp_runtime::Error> {
     if let Some(max) = env("TEST_SERVER_MAX_LINE_BYTES").and_then(|s| s.parse().ok()) {
         options.max_line_bytes = max;
     }
-    stdio::serve(builder.build()?, options).await
+    let server = builder.build()?;
+    let _ = RUNNING.set(server.clone());
+    match Transport::from_env()? {
+        Transport::Stdio => stdio::serve(server, options).await,
+        http => http.serve(server).await,
+    }
+}
+
+/// The running server, for the tool that changes the tool set.
+static RUNNING: std::sync::OnceLock<Server> = std::sync::OnceLock::new();
+
+/// Exists only while `test_toggle_extra` says so.
+#[tool]
+fn test_extra() -> &'static str {
+    "extra"
 }

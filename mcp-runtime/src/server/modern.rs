@@ -1,0 +1,106 @@
+//! The modern era (2026-07-28): requests that carry their version and capabilities in `_meta`,
+//! served without `initialize`; `server/discover`; `resultType` and `serverInfo` on every result.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::session::{Answer, Session, method_not_found};
+use crate::context::NotificationSink;
+use crate::protocol::ProtocolVersion;
+use crate::protocol::jsonrpc::{
+    ErrorObject, INVALID_PARAMS, RequestId, Response, UNSUPPORTED_PROTOCOL_VERSION,
+};
+use crate::protocol::meta::{RequestMeta, SERVER_INFO_KEY};
+
+/// Versioning, "Protocol Version Negotiation": a version the server does not implement MUST be
+/// answered with `UnsupportedProtocolVersionError` listing the versions it supports.
+pub(crate) fn unsupported_version(id: RequestId, requested: &str) -> Response {
+    Response::error(
+        Some(id),
+        ErrorObject::new(UNSUPPORTED_PROTOCOL_VERSION, "Unsupported protocol version").with_data(
+            json!({"supported": ProtocolVersion::supported_names(), "requested": requested}),
+        ),
+    )
+}
+
+impl Session {
+    pub(super) fn route_modern(
+        self: &Arc<Self>,
+        id: RequestId,
+        method: &str,
+        params: Option<Value>,
+        meta: RequestMeta,
+        version: ProtocolVersion,
+        sink: &NotificationSink,
+    ) -> Answer {
+        // 2026-07-28 schema, `RequestMetaObject`: `clientCapabilities` is required on every
+        // request; servers MUST NOT infer capabilities from prior requests.
+        if !meta.has_client_capabilities {
+            return Answer::Ready(Response::error(
+                Some(id),
+                ErrorObject::new(
+                    INVALID_PARAMS,
+                    "Invalid params: `_meta` must carry `io.modelcontextprotocol/clientCapabilities` (an object)",
+                ),
+            ));
+        }
+        let answer = match method {
+            "server/discover" => Answer::Ready(self.discover(id)),
+            "tools/list" => {
+                let mut response = self.list_tools(id, params.as_ref(), version);
+                if let Ok(result) = &mut response.outcome {
+                    self.cacheable(result);
+                }
+                Answer::Ready(response)
+            }
+            "tools/call" => self.call_tool(id, params, version, meta, sink),
+            "subscriptions/listen" => self.listen(id, params.as_ref(), sink),
+            _ => Answer::Ready(method_not_found(id)),
+        };
+        let info = self.server.shared.info.to_json(version);
+        match answer {
+            Answer::Ready(response) => Answer::Ready(complete(response, &info)),
+            Answer::Pending(future) => Answer::Pending(Box::pin(async move {
+                future.await.map(|response| complete(response, &info))
+            })),
+            Answer::None => Answer::None,
+        }
+    }
+
+    /// `server/discover`: versions, capabilities, identity (added by `complete`), instructions.
+    fn discover(&self, id: RequestId) -> Response {
+        let mut result = json!({
+            "supportedVersions": ProtocolVersion::supported_names(),
+            "capabilities": Session::capabilities(),
+        });
+        if let Some(instructions) = &self.server.shared.instructions {
+            result["instructions"] = json!(instructions);
+        }
+        self.cacheable(&mut result);
+        Response::result(id, result)
+    }
+
+    /// `CacheableResult`: `ttlMs` and `cacheScope` are required on list results and discovery.
+    /// Nothing here depends on who asks, so intermediaries may share it.
+    fn cacheable(&self, result: &mut Value) {
+        let ttl = u64::try_from(self.server.shared.list_ttl.as_millis()).unwrap_or(u64::MAX);
+        result["ttlMs"] = json!(ttl);
+        result["cacheScope"] = json!("public");
+    }
+}
+
+/// basic/index, "ResultType": every result MUST carry `resultType`; servers SHOULD name
+/// themselves in each result's `_meta`.
+fn complete(mut response: Response, info: &Value) -> Response {
+    if let Ok(Value::Object(result)) = &mut response.outcome {
+        result
+            .entry("resultType")
+            .or_insert_with(|| json!("complete"));
+        let meta = result.entry("_meta").or_insert_with(|| json!({}));
+        if let Value::Object(meta) = meta {
+            meta.entry(SERVER_INFO_KEY).or_insert_with(|| info.clone());
+        }
+    }
+    response
+}

@@ -1,0 +1,245 @@
+//! What the Streamable HTTP transport can be told: where to listen, which hosts and origins to
+//! trust, and every limit. Each has a default that is safe on a laptop and a `MCP_*` variable.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::Error;
+
+/// Options of the Streamable HTTP transport. `HttpOptions::default()` is the embedded default;
+/// [`HttpOptions::from_env`] reads the `MCP_*` variables over it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpOptions {
+    /// Address to listen on (`MCP_BIND`, default `127.0.0.1:8080`).
+    pub bind: SocketAddr,
+    /// Path of the MCP endpoint (default `/mcp`).
+    pub path: String,
+    /// Legacy clients get no `Mcp-Session-Id`: every request stands alone
+    /// (`MCP_STATELESS=true`).
+    pub stateless: bool,
+    /// Extra `Host` values accepted besides loopback names, such as the public name a reverse
+    /// proxy forwards (`MCP_ALLOWED_HOSTS`, comma-separated, `host` or `host:port`).
+    pub allowed_hosts: Vec<String>,
+    /// Extra `Origin` values accepted besides loopback origins (`MCP_ALLOWED_ORIGINS`,
+    /// comma-separated, such as `https://app.example.com`).
+    pub allowed_origins: Vec<String>,
+    /// Largest accepted request body (`MCP_MAX_BODY_BYTES`, default 4 MiB).
+    pub max_body_bytes: usize,
+    /// Legacy sessions held at once (`MCP_MAX_SESSIONS`, default 10,000).
+    pub max_sessions: usize,
+    /// A session unused this long is closed (`MCP_SESSION_IDLE`, default 1h).
+    pub session_idle: Duration,
+    /// How often idle sessions are looked for (`MCP_SESSION_SWEEP`, default 5m).
+    pub session_sweep: Duration,
+    /// Comment line sent on an SSE stream that has been quiet this long (`MCP_SSE_HEARTBEAT`,
+    /// default 25s).
+    pub heartbeat: Duration,
+    /// SSE streams open at once, in total (`MCP_MAX_STREAMS`, default 10,000).
+    pub max_streams: usize,
+    /// SSE streams open at once per legacy session (`MCP_MAX_STREAMS_PER_SESSION`, default 32).
+    pub max_streams_per_session: usize,
+    /// Events one stream may carry (`MCP_STREAM_MAX_EVENTS`, default 10,000). Past it a
+    /// request's notifications are dropped (its response still goes out) and a standalone
+    /// stream is closed.
+    pub stream_max_events: u64,
+    /// Bytes one stream may carry (`MCP_STREAM_MAX_BYTES`, default 16 MiB), as for events.
+    pub stream_max_bytes: u64,
+    /// How long one stream may stay open (`MCP_STREAM_MAX_LIFETIME`, default 1h); legacy
+    /// clients reconnect with `Last-Event-ID`.
+    pub stream_max_lifetime: Duration,
+    /// Events kept per stream for slow readers and for `Last-Event-ID` replay (default 256).
+    /// Older undelivered notifications are dropped first; a final response is never dropped.
+    pub stream_buffer: usize,
+    /// The `retry` (reconnection delay) sent in the priming event (default 1s).
+    pub retry: Duration,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            path: "/mcp".to_owned(),
+            stateless: false,
+            allowed_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
+            max_body_bytes: 4 * 1024 * 1024,
+            max_sessions: 10_000,
+            session_idle: Duration::from_secs(3600),
+            session_sweep: Duration::from_secs(300),
+            heartbeat: Duration::from_secs(25),
+            max_streams: 10_000,
+            max_streams_per_session: 32,
+            stream_max_events: 10_000,
+            stream_max_bytes: 16 * 1024 * 1024,
+            stream_max_lifetime: Duration::from_secs(3600),
+            stream_buffer: 256,
+            retry: Duration::from_secs(1),
+        }
+    }
+}
+
+impl HttpOptions {
+    /// The defaults with every `MCP_*` variable that is set applied. Fails listing every
+    /// variable that is set but invalid, before anything binds.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    pub(crate) fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let mut options = HttpOptions::default();
+        let mut problems = Vec::new();
+        let mut read = |key: &str, apply: &mut dyn FnMut(&str) -> Result<(), String>| {
+            if let Some(value) = lookup(key).filter(|value| !value.trim().is_empty()) {
+                if let Err(why) = apply(value.trim()) {
+                    problems.push(format!("{key}={value:?}: {why}"));
+                }
+            }
+        };
+        read("MCP_BIND", &mut |v| {
+            options.bind = v
+                .parse()
+                .map_err(|_| "expected an address such as 127.0.0.1:8080".to_owned())?;
+            Ok(())
+        });
+        read("MCP_STATELESS", &mut |v| {
+            options.stateless = parse_bool(v)?;
+            Ok(())
+        });
+        read("MCP_ALLOWED_HOSTS", &mut |v| {
+            options.allowed_hosts = list(v);
+            Ok(())
+        });
+        read("MCP_ALLOWED_ORIGINS", &mut |v| {
+            options.allowed_origins = list(v);
+            Ok(())
+        });
+        read("MCP_MAX_BODY_BYTES", &mut |v| {
+            options.max_body_bytes = positive(v)?;
+            Ok(())
+        });
+        read("MCP_MAX_SESSIONS", &mut |v| {
+            options.max_sessions = positive(v)?;
+            Ok(())
+        });
+        read("MCP_SESSION_IDLE", &mut |v| {
+            options.session_idle = duration(v)?;
+            Ok(())
+        });
+        read("MCP_SESSION_SWEEP", &mut |v| {
+            options.session_sweep = duration(v)?;
+            Ok(())
+        });
+        read("MCP_SSE_HEARTBEAT", &mut |v| {
+            options.heartbeat = duration(v)?;
+            Ok(())
+        });
+        read("MCP_MAX_STREAMS", &mut |v| {
+            options.max_streams = positive(v)?;
+            Ok(())
+        });
+        read("MCP_MAX_STREAMS_PER_SESSION", &mut |v| {
+            options.max_streams_per_session = positive(v)?;
+            Ok(())
+        });
+        read("MCP_STREAM_MAX_EVENTS", &mut |v| {
+            options.stream_max_events = positive(v)?;
+            Ok(())
+        });
+        read("MCP_STREAM_MAX_BYTES", &mut |v| {
+            options.stream_max_bytes = positive(v)?;
+            Ok(())
+        });
+        read("MCP_STREAM_MAX_LIFETIME", &mut |v| {
+            options.stream_max_lifetime = duration(v)?;
+            Ok(())
+        });
+        match problems.is_empty() {
+            true => Ok(options),
+            false => Err(Error::Config(problems)),
+        }
+    }
+}
+
+fn parse_bool(value: &str) -> Result<bool, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err("expected true or false".to_owned()),
+    }
+}
+
+fn positive<T: std::str::FromStr + PartialOrd + Default>(value: &str) -> Result<T, String> {
+    value
+        .parse::<T>()
+        .ok()
+        .filter(|n| *n > T::default())
+        .ok_or_else(|| "expected a positive whole number".to_owned())
+}
+
+fn list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| item.to_ascii_lowercase())
+        .collect()
+}
+
+/// `250ms`, `30s`, `5m`, `1h`.
+pub(crate) fn duration(value: &str) -> Result<Duration, String> {
+    let split = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| "expected a duration such as 250ms, 30s, 5m or 1h".to_owned())?;
+    let duration = match unit {
+        "ms" => Duration::from_millis(number),
+        "s" => Duration::from_secs(number),
+        "m" => Duration::from_secs(number * 60),
+        "h" => Duration::from_secs(number * 3600),
+        _ => return Err("expected a duration such as 250ms, 30s, 5m or 1h".to_owned()),
+    };
+    match duration.is_zero() {
+        true => Err("a duration must be positive".to_owned()),
+        false => Ok(duration),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bad_variable_is_listed_at_once() {
+        let env = |key: &str| match key {
+            "MCP_BIND" => Some("localhost".to_owned()),
+            "MCP_STATELESS" => Some("maybe".to_owned()),
+            "MCP_SSE_HEARTBEAT" => Some("0s".to_owned()),
+            "MCP_MAX_SESSIONS" => Some("-3".to_owned()),
+            _ => None,
+        };
+        let Err(Error::Config(problems)) = HttpOptions::from_lookup(env) else {
+            panic!("bad variables must fail")
+        };
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert!(problems[0].starts_with("MCP_BIND=\"localhost\""));
+    }
+
+    #[test]
+    fn variables_apply_over_defaults() {
+        let env = |key: &str| match key {
+            "MCP_BIND" => Some("127.0.0.1:0".to_owned()),
+            "MCP_STATELESS" => Some("true".to_owned()),
+            "MCP_SSE_HEARTBEAT" => Some("250ms".to_owned()),
+            "MCP_ALLOWED_HOSTS" => Some("MCP.example.com, proxy:8443".to_owned()),
+            _ => None,
+        };
+        let options = HttpOptions::from_lookup(env).unwrap();
+        assert!(options.stateless);
+        assert_eq!(options.heartbeat, Duration::from_millis(250));
+        assert_eq!(options.allowed_hosts, ["mcp.example.com", "proxy:8443"]);
+        assert_eq!(options.session_idle, Duration::from_secs(3600));
+    }
+}

@@ -1,0 +1,321 @@
+//! POST: one JSON-RPC message (or a legacy batch) per request, answered with JSON, with an SSE
+//! stream when the request will send notifications, or with 202 when there is nothing to answer.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use super::guard::{self, error_response, json_response, refusal};
+use super::sessions::HttpSession;
+use super::stream::{EventStream, StreamKind, sse_response};
+use super::{App, modern_headers};
+use crate::protocol::ProtocolVersion;
+use crate::protocol::jsonrpc::{
+    ErrorObject, HEADER_MISMATCH, INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR,
+    RequestId, UNSUPPORTED_PROTOCOL_VERSION,
+};
+use crate::protocol::meta::RequestMeta;
+use crate::server::{NotificationSink, Reply, Session};
+
+pub(super) const SESSION_HEADER: &str = "mcp-session-id";
+pub(super) const VERSION_HEADER: &str = "mcp-protocol-version";
+
+/// Which era a POST belongs to, and how to answer it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Era {
+    Legacy(Option<ProtocolVersion>),
+    Modern,
+}
+
+pub(super) async fn handle(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !guard::accepts_post(&headers) {
+        return refusal(
+            StatusCode::NOT_ACCEPTABLE,
+            "Not Acceptable: `Accept` must list both application/json and text/event-stream",
+        );
+    }
+    let Ok(value) = serde_json::from_slice::<Value>(&body) else {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            None,
+            ErrorObject::new(PARSE_ERROR, "Parse error: the body is not valid JSON"),
+        );
+    };
+    let header_version = match headers.get(VERSION_HEADER).map(|v| v.to_str()) {
+        None => None,
+        Some(Ok(name)) => match ProtocolVersion::parse(name) {
+            Some(version) => Some(version),
+            // Transports, "Protocol Version Header": an invalid or unsupported version MUST get 400.
+            None => return unsupported(&value, name),
+        },
+        Some(Err(_)) => return unsupported(&value, "(not text)"),
+    };
+    match header_version {
+        Some(version) if version.is_modern() => modern(&app, &headers, value, version).await,
+        None if RequestMeta::of(value.get("params"))
+            .protocol_version
+            .is_some() =>
+        {
+            error_response(
+                StatusCode::BAD_REQUEST,
+                guard::id_of(&value),
+                ErrorObject::new(
+                    HEADER_MISMATCH,
+                    "Header mismatch: the MCP-Protocol-Version header is required",
+                ),
+            )
+        }
+        version => legacy(&app, &headers, value, version).await,
+    }
+}
+
+fn unsupported(body: &Value, requested: &str) -> Response {
+    error_response(
+        StatusCode::BAD_REQUEST,
+        guard::id_of(body),
+        ErrorObject::new(UNSUPPORTED_PROTOCOL_VERSION, "Unsupported protocol version").with_data(
+            serde_json::json!({"supported": ProtocolVersion::supported_names(), "requested": requested}),
+        ),
+    )
+}
+
+/// 2026-07-28: every request stands alone; headers must mirror the body.
+async fn modern(
+    app: &Arc<App>,
+    headers: &HeaderMap,
+    value: Value,
+    version: ProtocolVersion,
+) -> Response {
+    if value.is_array() {
+        return refusal(
+            StatusCode::BAD_REQUEST,
+            "Invalid Request: 2026-07-28 has no JSON-RPC batches; send one message per POST",
+        );
+    }
+    if let Err(why) = modern_headers::check(headers, &value, version.as_str()) {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            guard::id_of(&value),
+            ErrorObject::new(HEADER_MISMATCH, why),
+        );
+    }
+    let meta = RequestMeta::of(value.get("params"));
+    let method = value.get("method").and_then(Value::as_str).unwrap_or("");
+    let streams = method == "subscriptions/listen"
+        || meta.progress_token.is_some()
+        || meta.log_level.is_some();
+    let kind = match method {
+        "subscriptions/listen" => StreamKind::Standalone,
+        _ => StreamKind::Request,
+    };
+    let session = app.server.session();
+    answer(
+        app,
+        session,
+        None,
+        value,
+        streams.then_some(kind),
+        Era::Modern,
+    )
+    .await
+}
+
+/// 2024-11-05 … 2025-11-25: `initialize` opens a session; later requests name it.
+async fn legacy(
+    app: &Arc<App>,
+    headers: &HeaderMap,
+    value: Value,
+    header_version: Option<ProtocolVersion>,
+) -> Response {
+    let is_initialize = value.get("method").and_then(Value::as_str) == Some("initialize");
+    if app.options.stateless {
+        // Transports, "Protocol Version Header": without the header, assume 2025-03-26.
+        let version =
+            (!is_initialize).then(|| header_version.unwrap_or(ProtocolVersion::V2025_03_26));
+        let session = app.server.secure_session(version);
+        return answer(app, session, None, value, None, Era::Legacy(version)).await;
+    }
+    if is_initialize {
+        return initialize(app, value).await;
+    }
+    let Some(id) = headers.get(SESSION_HEADER) else {
+        // Transports, "Session Management": requests without a required session id SHOULD get 400.
+        return refusal(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: the Mcp-Session-Id header is required; send `initialize` first",
+        );
+    };
+    let Some(held) = id.to_str().ok().and_then(|id| app.sessions.get(id)) else {
+        // An unknown or ended session MUST get 404; the client then starts a new one.
+        return refusal(
+            StatusCode::NOT_FOUND,
+            "Not Found: no such session; initialize a new one",
+        );
+    };
+    let negotiated = held.session.protocol_version();
+    if let (Some(sent), Some(negotiated)) = (header_version, negotiated)
+        && sent != negotiated
+    {
+        return unsupported(&value, sent.as_str());
+    }
+    let _in_use = held.use_now();
+    let meta = RequestMeta::of(value.get("params"));
+    let is_call = value.get("method").and_then(Value::as_str) == Some("tools/call");
+    let streams = is_call && (meta.progress_token.is_some() || held.session.wants_log_messages());
+    let session = Arc::clone(&held.session);
+    answer(
+        app,
+        session,
+        Some(held),
+        value,
+        streams.then_some(StreamKind::Request),
+        Era::Legacy(negotiated),
+    )
+    .await
+}
+
+async fn initialize(app: &Arc<App>, value: Value) -> Response {
+    let session = app.server.secure_session(None);
+    let Some(held) = app
+        .sessions
+        .insert(Arc::clone(&session), app.options.max_sessions)
+    else {
+        let mut refused = error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            guard::id_of(&value),
+            ErrorObject::new(
+                INTERNAL_ERROR,
+                "Internal error: the server holds as many sessions as it may; retry later",
+            ),
+        );
+        refused.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            HeaderValue::from_static("5"),
+        );
+        return refused;
+    };
+    let mut response = answer(
+        app,
+        session,
+        Some(Arc::clone(&held)),
+        value,
+        None,
+        Era::Legacy(None),
+    )
+    .await;
+    if held.session.protocol_version().is_some() {
+        // Transports, "Session Management": the id is assigned on the initialize response.
+        if let Ok(id) = HeaderValue::from_str(held.session.id()) {
+            response.headers_mut().insert(SESSION_HEADER, id);
+        }
+    } else {
+        app.sessions.remove(held.session.id());
+    }
+    response
+}
+
+/// Runs the message and answers: JSON, or SSE when `stream` says the request will stream.
+async fn answer(
+    app: &Arc<App>,
+    session: Arc<Session>,
+    held: Option<Arc<HttpSession>>,
+    value: Value,
+    stream: Option<StreamKind>,
+    era: Era,
+) -> Response {
+    let request_id = guard::id_of(&value);
+    let Some(kind) = stream else {
+        let reply = session.handle_json(value, &NotificationSink::none());
+        return match reply {
+            Reply::Silent => StatusCode::ACCEPTED.into_response(),
+            Reply::Now(out) => json_response(status_for(out.error_code, era), out.json),
+            Reply::Later(future) => {
+                // The call runs as its own task: a legacy client that disconnects does not
+                // cancel it (it may resume or cancel explicitly); a modern one does.
+                let _cancel_on_drop = (era == Era::Modern)
+                    .then(|| CancelOnDrop(Arc::clone(&session), request_id.clone()));
+                let outcome = tokio::spawn(future).await;
+                match outcome {
+                    Ok(Some(out)) => json_response(status_for(out.error_code, era), out.json),
+                    // Cancelled: there is no answer to give.
+                    Ok(None) | Err(_) => StatusCode::ACCEPTED.into_response(),
+                }
+            }
+        };
+    };
+    let Some(global) = app.streams.try_take(app.options.max_streams) else {
+        return guard::too_many_streams("the server has as many SSE streams open as it may");
+    };
+    let per_session = match &held {
+        Some(held) => match held.streams.try_take(app.options.max_streams_per_session) {
+            Some(slot) => Some(slot),
+            None => {
+                return guard::too_many_streams(
+                    "this session has as many SSE streams open as it may",
+                );
+            }
+        },
+        None => None,
+    };
+    let legacy = matches!(era, Era::Legacy(_));
+    let stream = EventStream::new(legacy.then(crate::server::ids::random_id), kind, app.limits);
+    if let Some(held) = &held {
+        held.remember(Arc::clone(&stream));
+    }
+    let sink = {
+        let stream = Arc::clone(&stream);
+        NotificationSink::new(move |line| stream.push(line))
+    };
+    match session.handle_json(value, &sink) {
+        Reply::Silent => StatusCode::ACCEPTED.into_response(),
+        Reply::Now(out) => json_response(status_for(out.error_code, era), out.json),
+        Reply::Later(future) => {
+            let producer = Arc::clone(&stream);
+            tokio::spawn(async move {
+                match future.await {
+                    Some(out) => producer.finish_with(out.json),
+                    None => producer.close(),
+                }
+            });
+            let priming = matches!(era, Era::Legacy(Some(v)) if v >= ProtocolVersion::V2025_11_25);
+            let cancel = (era == Era::Modern).then(|| CancelOnDrop(session, request_id));
+            let in_use = held.as_ref().map(HttpSession::use_now);
+            let guard = (global, per_session, cancel, in_use);
+            // The stream ends with its response (a subscription's, at shutdown, included).
+            sse_response(stream, 0, priming, guard, std::future::pending())
+        }
+    }
+}
+
+/// HTTP status of a JSON answer: parse errors and unreadable requests are 400; on 2026-07-28 an
+/// unknown method is 404 ("Protocol Version Header": MUST) and header or version errors 400.
+fn status_for(error_code: Option<i32>, era: Era) -> StatusCode {
+    match (error_code, era) {
+        (Some(PARSE_ERROR), _) => StatusCode::BAD_REQUEST,
+        (Some(METHOD_NOT_FOUND), Era::Modern) => StatusCode::NOT_FOUND,
+        (Some(HEADER_MISMATCH | UNSUPPORTED_PROTOCOL_VERSION), _) => StatusCode::BAD_REQUEST,
+        (Some(INVALID_REQUEST), Era::Modern) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    }
+}
+
+/// Cancels a modern request when its HTTP response is dropped before it finished (2026-07-28,
+/// Streamable HTTP "Cancellation": closing the response stream MUST be treated as cancellation).
+/// Dropped after the request finished, it cancels nothing: the request is no longer in flight.
+struct CancelOnDrop(Arc<Session>, Option<RequestId>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(id) = &self.1 {
+            self.0.cancel_request(id);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! GET (a legacy session's standalone SSE stream, or the resumption of any of its streams with
+//! `Last-Event-ID`) and DELETE (the end of a legacy session).
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tokio_util::sync::CancellationToken;
+
+use super::App;
+use super::guard::{self, refusal};
+use super::post::{SESSION_HEADER, VERSION_HEADER};
+use super::sessions::HttpSession;
+use super::stream::{EventStream, StreamKind, sse_response};
+use crate::protocol::ProtocolVersion;
+
+/// The legacy session a GET or DELETE names, or the refusal to send.
+fn named_session(app: &App, headers: &HeaderMap) -> Result<Arc<HttpSession>, Response> {
+    let modern = headers
+        .get(VERSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(ProtocolVersion::parse)
+        .is_some_and(ProtocolVersion::is_modern);
+    // 2026-07-28 has no GET stream and no sessions ("Backward Compatibility": 405); neither has
+    // a stateless server.
+    if modern || app.options.stateless {
+        return Err(refusal(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method Not Allowed: this endpoint has no sessions in this mode; use POST",
+        ));
+    }
+    let Some(id) = headers.get(SESSION_HEADER) else {
+        return Err(refusal(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: the Mcp-Session-Id header is required",
+        ));
+    };
+    id.to_str()
+        .ok()
+        .and_then(|id| app.sessions.get(id))
+        .ok_or_else(|| refusal(StatusCode::NOT_FOUND, "Not Found: no such session"))
+}
+
+pub(super) async fn open(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    if !guard::accepts(&headers, "text/event-stream") {
+        return refusal(
+            StatusCode::NOT_ACCEPTABLE,
+            "Not Acceptable: `Accept` must list text/event-stream",
+        );
+    }
+    let held = match named_session(&app, &headers) {
+        Ok(held) => held,
+        Err(refused) => return refused,
+    };
+    let Some(global) = app.streams.try_take(app.options.max_streams) else {
+        return guard::too_many_streams("the server has as many SSE streams open as it may");
+    };
+    let Some(per_session) = held.streams.try_take(app.options.max_streams_per_session) else {
+        return guard::too_many_streams("this session has as many SSE streams open as it may");
+    };
+    let in_use = held.use_now();
+    let ended = held.ended.clone();
+    let shutdown = app.server.clone();
+    let stop = async move {
+        tokio::select! {
+            () = ended.cancelled() => {},
+            () = shutdown.shutting_down() => {},
+        }
+    };
+    if let Some(last) = headers.get("last-event-id").and_then(|v| v.to_str().ok()) {
+        // Transports, "Resumability and Redelivery": replay what followed the last event seen,
+        // on the stream it belonged to, and only that stream's messages.
+        let Some((stream, cursor)) = resumable(&held, last) else {
+            return refusal(
+                StatusCode::BAD_REQUEST,
+                "Bad Request: the stream of this Last-Event-ID is no longer available",
+            );
+        };
+        return sse_response(stream, cursor, false, (global, per_session, in_use), stop);
+    }
+    let stream = EventStream::new(
+        Some(crate::server::ids::random_id()),
+        StreamKind::Standalone,
+        app.limits,
+    );
+    held.remember(Arc::clone(&stream));
+    // Server-initiated messages of the session (tool-list changes) go on this stream while a
+    // reader holds it.
+    let reader_gone = CancellationToken::new();
+    let mut changes = held.session.tool_list_changes();
+    let (producer, gone) = (Arc::clone(&stream), reader_gone.clone());
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = gone.cancelled() => break,
+                change = changes.next() => {
+                    let Some(notification) = change else { break };
+                    if !producer.push(notification) {
+                        break;
+                    }
+                }
+            }
+        }
+        producer.close();
+    });
+    let priming = held
+        .session
+        .protocol_version()
+        .is_some_and(|v| v >= ProtocolVersion::V2025_11_25);
+    let guard = (global, per_session, in_use, reader_gone.drop_guard());
+    sse_response(stream, 0, priming, guard, stop)
+}
+
+/// `<stream id>-<seq>` (or `-p` for the priming event) → the stream and the next event to send.
+fn resumable(held: &HttpSession, last_event_id: &str) -> Option<(Arc<EventStream>, u64)> {
+    let (stream_id, seq) = last_event_id.rsplit_once('-')?;
+    let stream = held.stream(stream_id)?;
+    let cursor = match seq {
+        "p" => 0,
+        seq => seq.parse::<u64>().ok()? + 1,
+    };
+    (cursor == 0 || stream.holds_after(cursor - 1)).then_some((stream, cursor))
+}
+
+pub(super) async fn end_session(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    match named_session(&app, &headers) {
+        Ok(held) => {
+            // Transports, "Session Management": after DELETE, requests naming the session get 404.
+            app.sessions.remove(held.session.id());
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(refused) => refused,
+    }
+}
