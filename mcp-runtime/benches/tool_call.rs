@@ -40,6 +40,7 @@ fn validation(c: &mut Criterion) {
     let server = Tickets.into_server().expect("the server builds");
     let schema = server
         .tools()
+        .into_iter()
         .next()
         .expect("one tool")
         .input_schema

@@ -24,6 +24,8 @@ fn negotiation_answers_the_requested_version_or_the_latest() {
         ("2025-06-18", "2025-06-18"),
         ("2025-11-25", "2025-11-25"),
         ("1999-01-01", "2025-11-25"),
+        // 2026-07-28 has no handshake: `initialize` settles on the newest legacy version.
+        ("2026-07-28", "2025-11-25"),
     ] {
         let mut server = spawn(&[]);
         let result = server.initialize(requested);
@@ -34,8 +36,8 @@ fn negotiation_answers_the_requested_version_or_the_latest() {
             json!({"name": "mcp-tests", "version": "0.1.0"})
         );
         assert_eq!(
-            result["capabilities"]["tools"],
-            json!({"listChanged": false})
+            result["capabilities"],
+            json!({"tools": {"listChanged": true}, "logging": {}})
         );
         assert_eq!(result["instructions"], "Test fixtures for mcp-runtime.");
     }

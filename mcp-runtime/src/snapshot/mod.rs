@@ -40,6 +40,7 @@ impl SchemaSnapshot {
         Self::from_tools(
             server
                 .tools()
+                .iter()
                 .map(|tool| tool.to_json(ProtocolVersion::LATEST))
                 .collect(),
         )

@@ -29,7 +29,7 @@ impl Index {
 
 fn main() {
     let server = Index.into_server().unwrap();
-    let tool = server.tools().next().unwrap();
+    let tool = server.tools().into_iter().next().unwrap();
     let schema = &tool.input_schema;
     assert_eq!(schema["type"], "object");
     assert_eq!(schema["required"], json!(["query"]));

@@ -18,7 +18,7 @@ fn main() {
         .tool(list_tool())
         .build()
         .unwrap();
-    let schema = &server.tools().next().unwrap().input_schema;
+    let schema = &server.tools().into_iter().next().unwrap().input_schema;
     assert_eq!(schema["required"], json!(["page"]));
     assert_eq!(schema["properties"]["limit"]["maximum"], 100);
     assert_eq!(schema["properties"]["tags"]["maxItems"], 3);

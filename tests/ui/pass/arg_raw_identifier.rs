@@ -13,7 +13,7 @@ fn main() {
         .tool(match_tool())
         .build()
         .unwrap();
-    let tool = server.tools().next().unwrap();
+    let tool = server.tools().into_iter().next().unwrap();
     assert_eq!(tool.name, "match");
     assert_eq!(
         tool.input_schema["required"],

@@ -48,9 +48,9 @@ fn main() {
     assert_eq!(server.info().name, "stats");
     assert_eq!(server.info().version, "1.2.3");
 
-    let tools: Vec<_> = server.tools().collect();
+    let tools: Vec<_> = server.tools();
     assert_eq!(tools.len(), 2);
-    let summarise = tools[0];
+    let summarise = &tools[0];
     assert_eq!(summarise.name, "summarise");
     // The context is not an argument.
     assert_eq!(summarise.input_schema["required"], json!(["values"]));
@@ -66,7 +66,7 @@ fn main() {
     assert_eq!(output["type"], "object");
     assert!(output["properties"].get("mean").is_some());
 
-    let reset = tools[1];
+    let reset = &tools[1];
     assert_eq!(reset.name, "reset");
     assert!(!reset.annotations.read_only);
     assert_eq!(reset.annotations.destructive, Some(true));

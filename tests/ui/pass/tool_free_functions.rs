@@ -25,7 +25,7 @@ fn main() {
         .tool(add_tool())
         .build()
         .unwrap();
-    let tools: Vec<_> = server.tools().collect();
+    let tools: Vec<_> = server.tools();
     let names: Vec<&str> = tools.iter().map(|tool| tool.name.as_str()).collect();
     assert_eq!(names, ["search", "add"]);
 

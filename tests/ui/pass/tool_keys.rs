@@ -28,7 +28,7 @@ fn main() {
         .tool(ping_tool())
         .build()
         .unwrap();
-    let tools: Vec<_> = server.tools().collect();
+    let tools: Vec<_> = server.tools();
     assert_eq!(tools[0].name, "tickets.search");
     assert_eq!(tools[0].title.as_deref(), Some("Search tickets"));
     assert_eq!(
