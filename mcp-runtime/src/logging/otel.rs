@@ -17,7 +17,8 @@
 //! with no change here.
 //!
 //! Spans are batched by the SDK's batch processor (a thread of its own) and flushed when a
-//! `session` span closes: for a stdio server, when stdin ends, just before the process exits.
+//! transport's `serve` span closes: for a stdio server when stdin ends, for an HTTP server after
+//! its graceful shutdown, just before the process exits.
 
 use std::pin::Pin;
 use std::sync::OnceLock;
@@ -43,11 +44,9 @@ const TOOL_CALL: (&str, &str) = (
     "tool_call",
     concat!(env!("CARGO_CRATE_NAME"), "::server::call"),
 );
-/// The span whose end flushes the batch, as `server/session.rs` opens it.
-const SESSION: (&str, &str) = (
-    "session",
-    concat!(env!("CARGO_CRATE_NAME"), "::server::session"),
-);
+/// The spans whose end flushes the batch: `serve`, as each transport opens it.
+const SERVE: &str = "serve";
+const TRANSPORTS: &str = concat!(env!("CARGO_CRATE_NAME"), "::transport");
 /// The service name when neither the environment nor the executable gives one.
 const FALLBACK_SERVICE_NAME: &str = "mcp-server";
 /// Why export is off, when it was asked for.
@@ -105,8 +104,11 @@ where
         .with_filter(
             filter_fn(|meta| is_span(meta, TOOL_CALL)).with_max_level_hint(LevelFilter::INFO),
         );
-    let flush = FlushAtSessionEnd(provider).with_filter(
-        filter_fn(|meta| is_span(meta, SESSION)).with_max_level_hint(LevelFilter::INFO),
+    let flush = FlushAtServeEnd(provider).with_filter(
+        filter_fn(|meta| {
+            meta.is_span() && meta.name() == SERVE && meta.target().starts_with(TRANSPORTS)
+        })
+        .with_max_level_hint(LevelFilter::INFO),
     );
     Ok(Some(spans.and_then(flush)))
 }
@@ -117,14 +119,15 @@ fn is_span(meta: &Metadata<'_>, (name, target): (&str, &str)) -> bool {
     meta.is_span() && meta.name() == name && meta.target() == target && *meta.level() <= Level::INFO
 }
 
-/// Flushes the batch when a session ends (its filter lets only `session` spans through).
+/// Flushes the batch when a transport stops serving (its filter lets only `serve` spans
+/// through). Not per session: an HTTP server has a session per request on 2026-07-28.
 ///
-/// The session span closes after the spans of all its calls, so they are in the batch; the
-/// flush blocks for at most the processor's 5 s, so a stdio server whose collector is down still
+/// The serve span closes after the calls it waited for, so their spans are in the batch; the
+/// flush blocks for at most the processor's 5 s, so a server whose collector is down still
 /// exits.
-struct FlushAtSessionEnd(SdkTracerProvider);
+struct FlushAtServeEnd(SdkTracerProvider);
 
-impl<S: Subscriber + for<'span> LookupSpan<'span>> Layer<S> for FlushAtSessionEnd {
+impl<S: Subscriber + for<'span> LookupSpan<'span>> Layer<S> for FlushAtServeEnd {
     fn on_close(&self, _id: Id, _ctx: Context<'_, S>) {
         let _lost_spans_are_not_fatal = self.0.force_flush();
     }

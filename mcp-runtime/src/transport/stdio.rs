@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 use crate::Error;
 use crate::protocol::jsonrpc::{ErrorObject, INVALID_REQUEST, Response};
@@ -39,6 +40,23 @@ pub async fn serve(server: Server, options: StdioOptions) -> Result<(), Error> {
 
 /// Serves `server` on any byte streams until `input` ends, then waits for calls in flight.
 pub async fn serve_on<R, W>(
+    server: Server,
+    input: R,
+    output: W,
+    options: StdioOptions,
+) -> Result<(), Error>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    // Its end flushes exported telemetry (feature `otel`).
+    let span = tracing::info_span!("serve");
+    serve_lines(server, input, output, options)
+        .instrument(span)
+        .await
+}
+
+async fn serve_lines<R, W>(
     server: Server,
     input: R,
     output: W,

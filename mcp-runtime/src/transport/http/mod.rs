@@ -28,6 +28,7 @@ use axum::routing::post as post_route;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
+use tracing::Instrument;
 
 pub use options::HttpOptions;
 
@@ -124,12 +125,16 @@ pub async fn serve(server: Server, options: HttpOptions) -> Result<(), Error> {
             tracing::debug!(%error, "TCP_NODELAY not set");
         }
     });
+    // Its end flushes exported telemetry (feature `otel`).
+    let span = tracing::info_span!("serve");
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
             tracing::info!("shutting down");
             server.begin_shutdown();
         })
+        .into_future()
+        .instrument(span)
         .await?;
     Ok(())
 }
