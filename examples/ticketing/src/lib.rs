@@ -1,0 +1,127 @@
+//! ticketing: an mcp-runtime server that keeps tickets in a SQLite file.
+//!
+//! Three tools: `search_tickets`, `create_ticket`, `close_ticket`. The database file is created
+//! on first run at [`db_path`] (`TICKETING_DB`, else `ticketing.sqlite3` in the current
+//! directory). The binary serves the server over stdio; tests build it in-process with
+//! [`server`].
+
+mod db;
+mod tickets;
+
+use std::path::PathBuf;
+
+use mcp_runtime::prelude::*;
+
+pub use db::{Db, OpenError};
+pub use tickets::{Closed, Created, Priority, Status, Ticket};
+
+/// The environment variable naming the database file.
+pub const DB_ENV: &str = "TICKETING_DB";
+
+/// The database file used when [`DB_ENV`] is unset or empty, relative to the current directory.
+pub const DEFAULT_DB: &str = "ticketing.sqlite3";
+
+/// The database file to open: [`DB_ENV`] if set and not empty, else [`DEFAULT_DB`].
+pub fn db_path() -> PathBuf {
+    std::env::var_os(DB_ENV)
+        .filter(|path| !path.is_empty())
+        .map_or_else(|| PathBuf::from(DEFAULT_DB), PathBuf::from)
+}
+
+/// The ticketing server's state: the database.
+pub struct Ticketing {
+    db: Db,
+}
+
+#[mcp_server(name = "ticketing", version = env!("CARGO_PKG_VERSION"))]
+impl Ticketing {
+    /// Finds tickets whose title or body contains the query text, ignoring case. The text is
+    /// matched literally as one substring (no wildcards, no word splitting), so use a short
+    /// distinctive phrase. Returns up to `limit` tickets, newest first, each with its id,
+    /// title, body, status and priority; an empty list means nothing matched.
+    #[tool(title = "Search tickets", read_only, open_world = false)]
+    async fn search_tickets(
+        &self,
+        #[arg(
+            length(min = 1, max = 500),
+            description = "Text to look for in ticket titles and bodies (case-insensitive, matched literally)."
+        )]
+        query: String,
+        #[arg(description = "Only return tickets with this status; leave out to search all.")]
+        status: Option<Status>,
+        #[arg(
+            range(min = 1, max = 50),
+            default = 10,
+            description = "The most tickets to return."
+        )]
+        limit: u32,
+    ) -> Result<Json<Vec<Ticket>>, ToolError> {
+        let found = self
+            .db
+            .run(move |connection| tickets::search(connection, &query, status, limit))
+            .await?;
+        Ok(Json(found))
+    }
+
+    /// Creates a ticket with status `open` and returns `{"id": "T-<n>"}`, the new ticket's id
+    /// (use it with `close_ticket`). Each call creates a new ticket, even with the same text.
+    #[tool(title = "Create ticket", destructive = false, open_world = false)]
+    async fn create_ticket(
+        &self,
+        #[arg(
+            length(min = 1, max = 200),
+            description = "A one-line summary of the problem or request."
+        )]
+        title: String,
+        #[arg(
+            length(min = 1, max = 10000),
+            description = "The full description: what happened, what was expected, how to reproduce."
+        )]
+        body: String,
+        #[arg(
+            default = Priority::Medium,
+            description = "How urgent the ticket is."
+        )]
+        priority: Priority,
+    ) -> Result<Json<Created>, ToolError> {
+        let id = self
+            .db
+            .run(move |connection| tickets::create(connection, &title, &body, priority))
+            .await?;
+        Ok(Json(Created { id }))
+    }
+
+    /// Closes a ticket (open or pending) with a resolution saying how it was resolved. Returns
+    /// `{"id", "resolution", "already_closed"}`. Closing a ticket that is already closed changes
+    /// nothing: it succeeds with `already_closed: true` and the resolution it was first closed
+    /// with. An id that names no ticket is an error.
+    #[tool(title = "Close ticket", idempotent, open_world = false)]
+    async fn close_ticket(
+        &self,
+        #[arg(
+            pattern = r"^T-\d+$",
+            description = "The ticket's id, as returned by `create_ticket` or `search_tickets`, e.g. `T-12`."
+        )]
+        id: String,
+        #[arg(
+            length(max = 1000),
+            description = "How the ticket was resolved, for whoever reads it later."
+        )]
+        resolution: String,
+    ) -> Result<Json<Closed>, ToolError> {
+        let unknown = || ToolError::new(format!("no ticket {id}; `search_tickets` finds ids"));
+        let Some(row_id) = tickets::row_id(&id) else {
+            return Err(unknown());
+        };
+        let closed = self
+            .db
+            .run(move |connection| tickets::close(connection, row_id, &resolution))
+            .await?;
+        closed.map(Json).ok_or_else(unknown)
+    }
+}
+
+/// The ticketing server over the database `db`.
+pub fn server(db: Db) -> Result<Server, mcp_runtime::Error> {
+    Ticketing { db }.into_server()
+}
