@@ -1,9 +1,14 @@
-//! ticketing over stdio: `TICKETING_DB=tickets.sqlite3 cargo run -p ticketing`.
+//! ticketing: Streamable HTTP on 127.0.0.1:8080/mcp by default (`--http [ADDR]`), or `--stdio`.
+//! Tickets live in `TICKETING_DB` (default `ticketing.sqlite3`), created on first run.
+
+use mcp_runtime::transport::Transport;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     mcp_runtime::logging::init_stderr();
+    // Every configuration problem is reported before the database is touched or a port bound.
+    let transport = Transport::from_env()?;
     let db = ticketing::Db::open(ticketing::db_path())?;
-    ticketing::server(db)?.serve_stdio().await?;
+    transport.serve(ticketing::server(db)?).await?;
     Ok(())
 }

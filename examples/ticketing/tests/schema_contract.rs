@@ -53,8 +53,12 @@ fn tools_list_matches_the_insta_snapshot() {
 fn the_live_binary_lists_the_same_bytes() {
     let db = TempDb::new("live");
     let in_process = SchemaSnapshot::of_server(&server(&db));
-    let live = from_stdio(Command::new(env!("CARGO_BIN_EXE_ticketing")).env("TICKETING_DB", &db.0))
-        .expect("ticketing answers over stdio");
+    let live = from_stdio(
+        Command::new(env!("CARGO_BIN_EXE_ticketing"))
+            .arg("--stdio")
+            .env("TICKETING_DB", &db.0),
+    )
+    .expect("ticketing answers over stdio");
     assert_eq!(live.json(), in_process.json());
     assert_eq!(live.sha256(), in_process.sha256());
 }
