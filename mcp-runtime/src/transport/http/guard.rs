@@ -29,11 +29,11 @@ impl TrustedPeers {
     /// incoming connections (DNS rebinding); an invalid `Origin` MUST get 403. The `Host`
     /// header is checked the same way, so a rebound name pointing at 127.0.0.1 is refused even
     /// from clients that send no `Origin`.
-    pub(super) fn check(&self, headers: &HeaderMap) -> Result<(), Response> {
+    pub(super) fn check(&self, headers: &HeaderMap) -> Result<(), Refusal> {
         if let Some(host) = headers.get(header::HOST) {
             let host = host.to_str().unwrap_or("").to_ascii_lowercase();
             if !self.host_allowed(&host) {
-                return Err(refusal(
+                return Err(Refusal(
                     StatusCode::FORBIDDEN,
                     "Forbidden: this `Host` is not allowed (see MCP_ALLOWED_HOSTS)",
                 ));
@@ -42,7 +42,7 @@ impl TrustedPeers {
         if let Some(origin) = headers.get(header::ORIGIN) {
             let origin = origin.to_str().unwrap_or("").to_ascii_lowercase();
             if !self.origin_allowed(&origin) {
-                return Err(refusal(
+                return Err(Refusal(
                     StatusCode::FORBIDDEN,
                     "Forbidden: this `Origin` is not allowed (see MCP_ALLOWED_ORIGINS)",
                 ));
@@ -99,6 +99,16 @@ pub(super) fn accepts(headers: &HeaderMap, media: &str) -> bool {
             item == media || item == "*/*" || item == format!("{kind}/*")
         })
     })
+}
+
+/// A refusal before any JSON-RPC id could be read, as a value: its response is built when sent.
+#[derive(Debug)]
+pub(super) struct Refusal(pub(super) StatusCode, pub(super) &'static str);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        refusal(self.0, self.1)
+    }
 }
 
 /// A refusal before any JSON-RPC id could be read: status and a JSON-RPC error without id.
@@ -180,7 +190,7 @@ mod tests {
             headers(&[("host", "localhost"), ("origin", "null")]),
         ] {
             let refused = peers.check(&bad).expect_err("must be refused");
-            assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+            assert_eq!(refused.into_response().status(), StatusCode::FORBIDDEN);
         }
     }
 

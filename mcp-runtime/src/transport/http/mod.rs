@@ -23,7 +23,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::post as post_route;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
@@ -86,7 +86,7 @@ async fn check_peers(
 ) -> Response {
     match app.peers.check(request.headers()) {
         Ok(()) => next.run(request).await,
-        Err(refused) => refused,
+        Err(refused) => refused.into_response(),
     }
 }
 

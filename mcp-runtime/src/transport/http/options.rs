@@ -89,10 +89,10 @@ impl HttpOptions {
         let mut options = HttpOptions::default();
         let mut problems = Vec::new();
         let mut read = |key: &str, apply: &mut dyn FnMut(&str) -> Result<(), String>| {
-            if let Some(value) = lookup(key).filter(|value| !value.trim().is_empty()) {
-                if let Err(why) = apply(value.trim()) {
-                    problems.push(format!("{key}={value:?}: {why}"));
-                }
+            if let Some(value) = lookup(key).filter(|value| !value.trim().is_empty())
+                && let Err(why) = apply(value.trim())
+            {
+                problems.push(format!("{key}={value:?}: {why}"));
             }
         };
         read("MCP_BIND", &mut |v| {

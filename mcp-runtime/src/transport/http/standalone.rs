@@ -9,14 +9,14 @@ use axum::response::{IntoResponse, Response};
 use tokio_util::sync::CancellationToken;
 
 use super::App;
-use super::guard::{self, refusal};
+use super::guard::{self, Refusal, refusal};
 use super::post::{SESSION_HEADER, VERSION_HEADER};
 use super::sessions::HttpSession;
 use super::stream::{EventStream, StreamKind, sse_response};
 use crate::protocol::ProtocolVersion;
 
 /// The legacy session a GET or DELETE names, or the refusal to send.
-fn named_session(app: &App, headers: &HeaderMap) -> Result<Arc<HttpSession>, Response> {
+fn named_session(app: &App, headers: &HeaderMap) -> Result<Arc<HttpSession>, Refusal> {
     let modern = headers
         .get(VERSION_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -25,13 +25,13 @@ fn named_session(app: &App, headers: &HeaderMap) -> Result<Arc<HttpSession>, Res
     // 2026-07-28 has no GET stream and no sessions ("Backward Compatibility": 405); neither has
     // a stateless server.
     if modern || app.options.stateless {
-        return Err(refusal(
+        return Err(Refusal(
             StatusCode::METHOD_NOT_ALLOWED,
             "Method Not Allowed: this endpoint has no sessions in this mode; use POST",
         ));
     }
     let Some(id) = headers.get(SESSION_HEADER) else {
-        return Err(refusal(
+        return Err(Refusal(
             StatusCode::BAD_REQUEST,
             "Bad Request: the Mcp-Session-Id header is required",
         ));
@@ -39,7 +39,7 @@ fn named_session(app: &App, headers: &HeaderMap) -> Result<Arc<HttpSession>, Res
     id.to_str()
         .ok()
         .and_then(|id| app.sessions.get(id))
-        .ok_or_else(|| refusal(StatusCode::NOT_FOUND, "Not Found: no such session"))
+        .ok_or(Refusal(StatusCode::NOT_FOUND, "Not Found: no such session"))
 }
 
 pub(super) async fn open(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
@@ -51,7 +51,7 @@ pub(super) async fn open(State(app): State<Arc<App>>, headers: HeaderMap) -> Res
     }
     let held = match named_session(&app, &headers) {
         Ok(held) => held,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let Some(global) = app.streams.try_take(app.options.max_streams) else {
         return guard::too_many_streams("the server has as many SSE streams open as it may");
@@ -130,6 +130,6 @@ pub(super) async fn end_session(State(app): State<Arc<App>>, headers: HeaderMap)
             app.sessions.remove(held.session.id());
             StatusCode::NO_CONTENT.into_response()
         }
-        Err(refused) => refused,
+        Err(refused) => refused.into_response(),
     }
 }
