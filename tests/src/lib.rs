@@ -5,6 +5,7 @@
 
 #![allow(clippy::print_stdout)]
 
+pub mod http;
 pub mod interop;
 
 use std::io::{BufRead, BufReader, Write};

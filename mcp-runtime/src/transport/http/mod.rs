@@ -72,9 +72,10 @@ pub fn router(server: Server, options: HttpOptions) -> Router {
                 .delete(standalone::end_session),
         )
         .with_state(Arc::clone(&app))
-        .layer(middleware::from_fn(json_body_too_large))
-        .layer(RequestBodyLimitLayer::new(max_body))
         .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(max_body))
+        // Outside the limit: it rewrites the limit's own 413 as well as the extractor's.
+        .layer(middleware::from_fn(json_body_too_large))
         .layer(middleware::from_fn_with_state(app, check_peers))
 }
 

@@ -295,14 +295,14 @@ async fn answer(
     }
 }
 
-/// HTTP status of a JSON answer: parse errors and unreadable requests are 400; on 2026-07-28 an
-/// unknown method is 404 ("Protocol Version Header": MUST) and header or version errors 400.
+/// HTTP status of a JSON answer: messages that are not JSON-RPC (or not allowed now) and header
+/// or version errors are 400; on 2026-07-28 an unknown method is 404 ("Protocol Version Header":
+/// MUST). Other errors answer a well-formed request: 200 with the error in the body.
 fn status_for(error_code: Option<i32>, era: Era) -> StatusCode {
     match (error_code, era) {
-        (Some(PARSE_ERROR), _) => StatusCode::BAD_REQUEST,
-        (Some(METHOD_NOT_FOUND), Era::Modern) => StatusCode::NOT_FOUND,
+        (Some(PARSE_ERROR | INVALID_REQUEST), _) => StatusCode::BAD_REQUEST,
         (Some(HEADER_MISMATCH | UNSUPPORTED_PROTOCOL_VERSION), _) => StatusCode::BAD_REQUEST,
-        (Some(INVALID_REQUEST), Era::Modern) => StatusCode::BAD_REQUEST,
+        (Some(METHOD_NOT_FOUND), Era::Modern) => StatusCode::NOT_FOUND,
         _ => StatusCode::OK,
     }
 }
