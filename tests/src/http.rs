@@ -23,7 +23,8 @@ pub struct HttpServer {
 
 impl HttpServer {
     /// Starts `binary --http 127.0.0.1:0` with `MCP_LOG=debug` and `env`, and waits for its
-    /// `listening` log line.
+    /// `listening` log line (an `MCP_LOG` in `env` must keep `mcp_runtime::transport::http` at
+    /// `info`).
     pub fn spawn(binary: impl AsRef<Path>, env: &[(&str, &str)]) -> Self {
         let mut command = Command::new(binary.as_ref());
         command
