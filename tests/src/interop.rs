@@ -126,28 +126,41 @@ pub fn node_with_mcp_sdk() -> PathBuf {
         );
         std::fs::write(&stamp, &wanted).expect("mark the node install ready");
     }
-    // ES modules resolve packages from the importing file's directory, so the script runs from
-    // beside node_modules. Copied on every run: it is small and may have changed.
-    std::fs::copy(
-        source.join("ts_stdio_client.mjs"),
-        dir.join("ts_stdio_client.mjs"),
-    )
-    .expect("copy ts_stdio_client.mjs");
+    // ES modules resolve packages from the importing file's directory, so the scripts run from
+    // beside node_modules. Copied on every run: they are small and may have changed.
+    for script in ["ts_stdio_client.mjs", "ts_http_client.mjs"] {
+        std::fs::copy(source.join(script), dir.join(script))
+            .unwrap_or_else(|e| panic!("copy {script}: {e}"));
+    }
     dir
 }
 
-/// A Python interpreter with the official `mcp` package, in a virtualenv under `target/`.
+/// A Python interpreter with the official `mcp` package 1.x (legacy era only), in a virtualenv
+/// under `target/`.
 ///
-/// Created on first use (`python3 -m venv`, then `pip install mcp`); `MCP_INTEROP_PYTHON` names
-/// an interpreter to use instead. Fails the test, never skips it, when neither works.
+/// Created on first use (`python3 -m venv`, then `pip install`); `MCP_INTEROP_PYTHON` names an
+/// interpreter to use instead. Fails the test, never skips it, when neither works.
 pub fn python_with_mcp() -> PathBuf {
     if let Some(python) = std::env::var_os("MCP_INTEROP_PYTHON") {
         return PathBuf::from(python);
     }
-    let venv = crate::workspace_root().join("target").join("interop-venv");
+    python_venv("interop-venv", "mcp==1.*")
+}
+
+/// A Python interpreter with the official `mcp` package 2.3, whose client speaks both eras
+/// (2026-07-28 included), in a virtualenv under `target/`.
+pub fn python_with_modern_mcp() -> PathBuf {
+    python_venv("interop-venv-mcp2", "mcp==2.3.0")
+}
+
+fn python_venv(name: &str, requirement: &str) -> PathBuf {
+    // Tests of one binary run in parallel: one of them installs, the others wait.
+    static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = INSTALLING.lock().unwrap_or_else(|e| e.into_inner());
+    let venv = crate::workspace_root().join("target").join(name);
     let python = venv.join("bin").join("python");
     let ready = venv.join(".mcp-installed");
-    if !ready.exists() {
+    if std::fs::read_to_string(&ready).ok().as_deref() != Some(requirement) {
         let status = Command::new("python3")
             .args(["-m", "venv", "--clear"])
             .arg(&venv)
@@ -161,12 +174,12 @@ pub fn python_with_mcp() -> PathBuf {
                 "install",
                 "--quiet",
                 "--disable-pip-version-check",
-                "mcp==1.*",
+                requirement,
             ])
             .status()
             .expect("run pip");
-        assert!(status.success(), "pip install mcp failed");
-        std::fs::write(&ready, "").expect("mark the virtualenv ready");
+        assert!(status.success(), "pip install {requirement} failed");
+        std::fs::write(&ready, requirement).expect("mark the virtualenv ready");
     }
     python
 }

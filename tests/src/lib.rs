@@ -223,7 +223,9 @@ impl Drop for StdioServer {
     }
 }
 
-/// The `violations` of a bad-arguments answer, on whichever channel it came, as `(path, keyword)`.
+/// The `violations` of a bad-arguments answer, on whichever channel it came, as `(path, keyword)`:
+/// a JSON-RPC error, or an `isError` result with the error in `structuredContent.error` (tools
+/// without an output schema) or in `_meta` (tools with one, whose structured content must fit it).
 pub fn violations(response: &Value) -> Vec<(String, String)> {
     let list = if let Some(error) = response.get("error") {
         assert_eq!(error["code"], -32602, "{response}");
@@ -231,11 +233,12 @@ pub fn violations(response: &Value) -> Vec<(String, String)> {
     } else {
         let result = &response["result"];
         assert_eq!(result["isError"], true, "{response}");
-        assert_eq!(
-            result["structuredContent"]["error"]["code"], -32602,
-            "{response}"
-        );
-        &result["structuredContent"]["error"]["violations"]
+        let error = match result.get("structuredContent") {
+            Some(structured) => &structured["error"],
+            None => &result["_meta"][mcp_runtime::server::ARGUMENT_ERROR_META_KEY],
+        };
+        assert_eq!(error["code"], -32602, "{response}");
+        &error["violations"]
     };
     list.as_array()
         .unwrap_or_else(|| panic!("no violations in {response}"))

@@ -13,7 +13,10 @@ const RUN_FOR: Duration = Duration::from_secs(3);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_clients_get_every_answer() {
-    let server = HttpServer::spawn(env!("CARGO_BIN_EXE_test-server"), &[("MCP_LOG", "warn,mcp_runtime::transport::http=info")]);
+    let server = HttpServer::spawn(
+        env!("CARGO_BIN_EXE_test-server"),
+        &[("MCP_LOG", "warn,mcp_runtime::transport::http=info")],
+    );
     let sent = Arc::new(AtomicU64::new(0));
     let right = Arc::new(AtomicU64::new(0));
     let mut clients = Vec::new();
@@ -40,7 +43,8 @@ async fn two_hundred_clients_get_every_answer() {
                 };
                 let answer = reply.response();
                 if reply.status == 200
-                    && answer["result"]["content"][0]["text"] == (a + b).to_string()
+                    && answer["result"]["content"][0]["text"].as_str()
+                        == Some((a + b).to_string().as_str())
                 {
                     right.fetch_add(1, Ordering::Relaxed);
                 } else {

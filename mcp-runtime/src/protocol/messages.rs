@@ -178,6 +178,8 @@ pub struct CallToolResult {
     pub structured_content: Option<Value>,
     /// True when the tool failed; the content then says why, for the model.
     pub is_error: bool,
+    /// `_meta` of the result, for what is neither for the model nor structured output.
+    pub meta: Option<Value>,
 }
 
 impl CallToolResult {
@@ -195,6 +197,7 @@ impl CallToolResult {
             content: vec![Content::text(text)],
             structured_content: None,
             is_error: true,
+            meta: None,
         }
     }
 
@@ -212,6 +215,9 @@ impl CallToolResult {
         }
         if self.is_error {
             object.insert("isError".into(), json!(true));
+        }
+        if let Some(meta) = self.meta {
+            object.insert("_meta".into(), meta);
         }
         Value::Object(object)
     }
@@ -260,6 +266,7 @@ mod tests {
             content: vec![Content::text("{}")],
             structured_content: Some(json!({})),
             is_error: false,
+            meta: None,
         };
         assert!(
             result

@@ -25,6 +25,10 @@ use crate::protocol::meta::{LogLevel, RequestMeta};
 use crate::tool::{ToolArgs, ToolFailure, ToolOutcome, ToolOutput};
 use crate::validate::Violation;
 
+/// `_meta` key of an `isError` result that carries `{code, message, violations}` for a tool whose
+/// output schema leaves no room for it in `structuredContent`.
+pub const ARGUMENT_ERROR_META_KEY: &str = "rs.mcp-runtime/error";
+
 /// The name logged for a tool the server does not have: the client chose it, so it is not
 /// written verbatim.
 const UNKNOWN: &str = "<unknown>";
@@ -292,10 +296,18 @@ impl Session {
             text.push_str(&format!("\n- {at}: {}", violation.message));
         }
         let error = json!({ "code": INVALID_PARAMS, "message": message, "violations": violations });
+        // Tools, "Structured Content": with an output schema, structured results MUST conform
+        // to it, and clients check (the TypeScript SDK rejects the whole result otherwise). So
+        // a tool with an output schema gets the error in `_meta`, not in `structuredContent`.
+        let (structured_content, meta) = match tool.descriptor.output_schema {
+            None => (Some(json!({ "error": error })), None),
+            Some(_) => (None, Some(json!({ ARGUMENT_ERROR_META_KEY: error }))),
+        };
         let result = CallToolResult {
             content: vec![Content::text(text)],
-            structured_content: Some(json!({ "error": error })),
+            structured_content,
             is_error: true,
+            meta,
         };
         Response::result(id, result.into_json(version))
     }
@@ -348,6 +360,7 @@ fn finish(tool: &RegisteredTool, output: ToolOutput, started: Instant) -> CallTo
                 content: vec![Content::text(text)],
                 structured_content: Some(structured),
                 is_error: false,
+                meta: None,
             }
         }
         ToolOutput::Failure(ToolFailure::UserFacing(message)) => {

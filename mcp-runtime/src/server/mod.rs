@@ -24,6 +24,7 @@ use crate::validate::{self, CompiledSchema};
 use crate::{Ctx, Error, schema};
 
 pub use crate::context::NotificationSink;
+pub use call::ARGUMENT_ERROR_META_KEY;
 pub use listen::ToolListChanges;
 pub use session::{Outgoing, Reply, Session};
 
