@@ -26,9 +26,14 @@ impl HttpServer {
     /// `listening` log line (an `MCP_LOG` in `env` must keep `mcp_runtime::transport::http` at
     /// `info`).
     pub fn spawn(binary: impl AsRef<Path>, env: &[(&str, &str)]) -> Self {
+        Self::spawn_at(binary, "127.0.0.1:0", env)
+    }
+
+    /// Starts `binary --http address`, as [`HttpServer::spawn`] does.
+    pub fn spawn_at(binary: impl AsRef<Path>, address: &str, env: &[(&str, &str)]) -> Self {
         let mut command = Command::new(binary.as_ref());
         command
-            .args(["--http", "127.0.0.1:0"])
+            .args(["--http", address])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -8,6 +8,10 @@
 //! - `snapshot --check`: fails on any difference, printing every change classified as breaking
 //!   or compatible. The logic lives in `mcp_runtime::snapshot`; this only runs each example's
 //!   `schema_contract` test in the right mode.
+//! - `probe URL [flags]`: the post-deploy gate, `mcp_runtime::snapshot::probe` through the
+//!   runtime's `mcp-probe` binary (flags: `--baseline PATH | --no-baseline`, `--deadline 120s`,
+//!   `--interval 2s`, `--token-env NAME`); its exit code is passed on (0 pass, 1 schema drift,
+//!   2 malformed answers, 3 unreachable, 64 usage).
 
 #![allow(clippy::print_stdout)]
 
@@ -26,8 +30,11 @@ fn main() -> ExitCode {
                 "snapshot: unknown option `{other}` (expected `--check`)"
             )),
         },
+        Some("probe") => return probe(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask ci | cargo xtask snapshot [--check]");
+            eprintln!(
+                "usage: cargo xtask ci | cargo xtask snapshot [--check] | cargo xtask probe URL [flags]"
+            );
             return ExitCode::from(2);
         }
     };
@@ -37,6 +44,29 @@ fn main() -> ExitCode {
             eprintln!("xtask: `{step}` failed");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Runs the probe binary and passes its exit code on, so a pipeline can branch on it.
+fn probe(args: &[String]) -> ExitCode {
+    let status = Command::new("cargo")
+        .args([
+            "run",
+            "-q",
+            "-p",
+            "mcp-runtime",
+            "--features",
+            "snapshot",
+            "--bin",
+            "mcp-probe",
+            "--",
+        ])
+        .args(args)
+        .current_dir(workspace_root())
+        .status();
+    match status.ok().and_then(|status| status.code()) {
+        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(2)),
+        None => ExitCode::from(2),
     }
 }
 

@@ -12,6 +12,7 @@
 mod baseline;
 mod diff;
 mod endpoint;
+pub mod probe;
 mod report;
 
 use serde_json::Value;
