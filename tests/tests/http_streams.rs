@@ -165,6 +165,19 @@ async fn stream_caps_answer_429_and_cap_events() {
         "sent 3 progress notifications"
     );
 
+    // The byte cap works the same way: a progress notification here is about 130 bytes.
+    let server = HttpServer::spawn(
+        env!("CARGO_BIN_EXE_test-server"),
+        &[("MCP_STREAM_MAX_BYTES", "300")],
+    );
+    let client = Client::new(server.url());
+    let session = LegacySession::open(&client, "2025-11-25").await;
+    let capped = client
+        .post(&progress_call(3, 10, 0), &session.headers())
+        .await;
+    assert_eq!(capped.notifications().len(), 2, "{:?}", capped.body);
+    assert_eq!(capped.response()["id"], 3, "the response is never capped");
+
     // The global cap.
     let server = HttpServer::spawn(
         env!("CARGO_BIN_EXE_test-server"),

@@ -114,8 +114,9 @@ fn hex(bytes: &[u8]) -> String {
 /// Asserts that a server's `tools/list` matches an insta snapshot, in canonical form: the one
 /// assertion a user's test needs to make every schema change a reviewed diff.
 ///
-/// ```ignore
-/// mcp_runtime::assert_schema_snapshot!(my_server.into_server()?);
+/// ```no_run
+/// # fn my_server() -> mcp_runtime::Server { unimplemented!() }
+/// mcp_runtime::assert_schema_snapshot!(my_server());
 /// ```
 #[macro_export]
 macro_rules! assert_schema_snapshot {
