@@ -5,9 +5,9 @@
 #![allow(clippy::print_stdout)]
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use mcp_runtime::snapshot::probe::{ProbeOptions, ProbeOutcome, probe};
+use mcp_runtime::transport::http::parse_duration;
 
 fn parse(args: &[String]) -> Result<ProbeOptions, String> {
     let mut options = ProbeOptions::new("");
@@ -21,8 +21,8 @@ fn parse(args: &[String]) -> Result<ProbeOptions, String> {
                 baseline_given = true;
             }
             "--no-baseline" => baseline_given = true,
-            "--deadline" => options.deadline = duration(&value()?)?,
-            "--interval" => options.interval = duration(&value()?)?,
+            "--deadline" => options.deadline = parse_duration(&value()?)?,
+            "--interval" => options.interval = parse_duration(&value()?)?,
             "--token-env" => token_env = value()?,
             url if !url.starts_with("--") && options.url.is_empty() => options.url = url.to_owned(),
             other => return Err(format!("unexpected argument {other:?}")),
@@ -36,22 +36,6 @@ fn parse(args: &[String]) -> Result<ProbeOptions, String> {
     }
     options.bearer_token = std::env::var(&token_env).ok().filter(|t| !t.is_empty());
     Ok(options)
-}
-
-fn duration(text: &str) -> Result<Duration, String> {
-    let (number, unit) = text.split_at(
-        text.find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len()),
-    );
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration"))?;
-    match unit {
-        "ms" => Ok(Duration::from_millis(number)),
-        "s" | "" => Ok(Duration::from_secs(number)),
-        "m" => Ok(Duration::from_secs(number * 60)),
-        _ => Err(format!("{text:?} is not a duration (250ms, 30s, 2m)")),
-    }
 }
 
 #[tokio::main(flavor = "current_thread")]

@@ -30,7 +30,7 @@ use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
 use tracing::Instrument;
 
-pub use options::HttpOptions;
+pub use options::{HttpOptions, parse_duration};
 
 use crate::server::Server;
 use crate::{Error, protocol::jsonrpc::ErrorObject};

@@ -95,64 +95,42 @@ impl HttpOptions {
                 problems.push(format!("{key}={value:?}: {why}"));
             }
         };
-        read("MCP_BIND", &mut |v| {
-            options.bind = v
-                .parse()
-                .map_err(|_| "expected an address such as 127.0.0.1:8080".to_owned())?;
-            Ok(())
-        });
-        read("MCP_STATELESS", &mut |v| {
-            options.stateless = parse_bool(v)?;
-            Ok(())
-        });
-        read("MCP_ALLOWED_HOSTS", &mut |v| {
-            options.allowed_hosts = list(v);
-            Ok(())
-        });
-        read("MCP_ALLOWED_ORIGINS", &mut |v| {
-            options.allowed_origins = list(v);
-            Ok(())
-        });
-        read("MCP_MAX_BODY_BYTES", &mut |v| {
-            options.max_body_bytes = positive(v)?;
-            Ok(())
-        });
-        read("MCP_MAX_SESSIONS", &mut |v| {
-            options.max_sessions = positive(v)?;
-            Ok(())
-        });
-        read("MCP_SESSION_IDLE", &mut |v| {
-            options.session_idle = duration(v)?;
-            Ok(())
-        });
-        read("MCP_SESSION_SWEEP", &mut |v| {
-            options.session_sweep = duration(v)?;
-            Ok(())
-        });
-        read("MCP_SSE_HEARTBEAT", &mut |v| {
-            options.heartbeat = duration(v)?;
-            Ok(())
-        });
-        read("MCP_MAX_STREAMS", &mut |v| {
-            options.max_streams = positive(v)?;
-            Ok(())
-        });
-        read("MCP_MAX_STREAMS_PER_SESSION", &mut |v| {
-            options.max_streams_per_session = positive(v)?;
-            Ok(())
-        });
-        read("MCP_STREAM_MAX_EVENTS", &mut |v| {
-            options.stream_max_events = positive(v)?;
-            Ok(())
-        });
-        read("MCP_STREAM_MAX_BYTES", &mut |v| {
-            options.stream_max_bytes = positive(v)?;
-            Ok(())
-        });
-        read("MCP_STREAM_MAX_LIFETIME", &mut |v| {
-            options.stream_max_lifetime = duration(v)?;
-            Ok(())
-        });
+        // One line per variable: its name, the option it sets, and how its text is read.
+        macro_rules! set {
+            ($key:literal, $field:ident, $parse:expr) => {
+                read($key, &mut |v| {
+                    options.$field = $parse(v)?;
+                    Ok(())
+                })
+            };
+        }
+        let address = |v: &str| {
+            v.parse()
+                .map_err(|_| "expected an address such as 127.0.0.1:8080".to_owned())
+        };
+        let list = |v: &str| Ok::<_, String>(list(v));
+        set!("MCP_BIND", bind, address);
+        set!("MCP_STATELESS", stateless, parse_bool);
+        set!("MCP_ALLOWED_HOSTS", allowed_hosts, list);
+        set!("MCP_ALLOWED_ORIGINS", allowed_origins, list);
+        set!("MCP_MAX_BODY_BYTES", max_body_bytes, positive);
+        set!("MCP_MAX_SESSIONS", max_sessions, positive);
+        set!("MCP_SESSION_IDLE", session_idle, parse_duration);
+        set!("MCP_SESSION_SWEEP", session_sweep, parse_duration);
+        set!("MCP_SSE_HEARTBEAT", heartbeat, parse_duration);
+        set!("MCP_MAX_STREAMS", max_streams, positive);
+        set!(
+            "MCP_MAX_STREAMS_PER_SESSION",
+            max_streams_per_session,
+            positive
+        );
+        set!("MCP_STREAM_MAX_EVENTS", stream_max_events, positive);
+        set!("MCP_STREAM_MAX_BYTES", stream_max_bytes, positive);
+        set!(
+            "MCP_STREAM_MAX_LIFETIME",
+            stream_max_lifetime,
+            parse_duration
+        );
         match problems.is_empty() {
             true => Ok(options),
             false => Err(Error::Config(problems)),
@@ -185,8 +163,8 @@ fn list(value: &str) -> Vec<String> {
         .collect()
 }
 
-/// `250ms`, `30s`, `5m`, `1h`.
-pub(crate) fn duration(value: &str) -> Result<Duration, String> {
+/// Reads a duration as the `MCP_*` variables write them: `250ms`, `30s`, `5m`, `1h`.
+pub fn parse_duration(value: &str) -> Result<Duration, String> {
     let split = value
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(value.len());
