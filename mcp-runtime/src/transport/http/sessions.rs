@@ -13,7 +13,8 @@ use super::stream::{EventStream, StreamCount};
 use crate::server::Session;
 
 /// Streams remembered per session for resumption; the oldest finished one is forgotten first.
-const REMEMBERED_STREAMS: usize = 32;
+/// With the stream buffer (256 events) this bounds what one session can hold.
+const REMEMBERED_STREAMS: usize = 8;
 
 /// One legacy session as the HTTP transport holds it.
 pub(super) struct HttpSession {
