@@ -1,7 +1,9 @@
-// Interop check: the official TypeScript SDK client drives the ticketing example over
-// Streamable HTTP (the SDK speaks the legacy era: initialize, Mcp-Session-Id).
+// Interop check: the official TypeScript clients drive the ticketing example over Streamable
+// HTTP. Without --modern: @modelcontextprotocol/sdk 1.x (initialize, Mcp-Session-Id, 2025-11-25).
+// With --modern: @modelcontextprotocol/client 2.x pinned to 2026-07-28 (server/discover, then
+// stateless requests with per-request _meta).
 //
-// Usage: node ts_http_client.mjs URL
+// Usage: node ts_http_client.mjs URL [--modern]
 //
 // Run from a directory whose node_modules holds @modelcontextprotocol/sdk (the Rust test copies
 // this file next to the install in target/interop-node). Lists the tools, creates, searches and
@@ -10,8 +12,6 @@
 
 import { randomUUID } from 'node:crypto';
 
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
 const TIMEOUT_MS = 60_000;
 
@@ -27,7 +27,42 @@ async function call(client, name, args) {
   return client.callTool({ name, arguments: args });
 }
 
-async function run(url) {
+// The tool calls, the same in both eras.
+async function exercise(client) {
+  const names = (await client.listTools()).tools.map((tool) => tool.name).sort();
+  check(dump(names) === dump(['close_ticket', 'create_ticket', 'search_tickets']), `tools are ${dump(names)}`);
+
+  const marker = `interop-${randomUUID().slice(0, 8)}`;
+  const created = await call(client, 'create_ticket', { title: `Printer ${marker}`, body: 'Third floor', priority: 'high' });
+  const ticket = created.structuredContent?.id ?? '';
+  check(!created.isError && ticket.startsWith('T-'), `create_ticket returned ${dump(created)}`);
+
+  const found = await call(client, 'search_tickets', { query: marker });
+  const hits = found.structuredContent?.result ?? [];
+  check(hits.length === 1 && hits[0].id === ticket && hits[0].priority === 'high', `search found ${dump(found)}`);
+
+  const closed = await call(client, 'close_ticket', { id: ticket, resolution: 'Replaced the toner' });
+  check(!closed.isError, `close_ticket failed: ${dump(closed)}`);
+
+  const unknown = await call(client, 'close_ticket', { id: 'T-999999999', resolution: 'none' });
+  check(unknown.isError === true && unknown.content[0].text.includes('T-999999999'), `unknown id: ${dump(unknown)}`);
+
+  const bad = await call(client, 'search_tickets', { query: 'x', limit: 0 });
+  // search_tickets has an output schema, so the error is in `_meta`, not structuredContent
+  // (which the SDK checks against that schema).
+  check(bad.structuredContent === undefined, `limit 0: structuredContent must fit the output schema: ${dump(bad)}`);
+  const error = bad._meta?.['rs.mcp-runtime/error'] ?? {};
+  check(bad.isError === true && error.code === -32602, `limit 0: ${dump(bad)}`);
+  check(
+    (error.violations ?? []).some((v) => v.path === '/limit' && v.keyword === 'minimum'),
+    `limit 0: expected a /limit minimum violation, got ${dump(bad)}`,
+  );
+  return `created ${ticket}, found, closed; unknown id isError; limit 0 -> isError -32602 (/limit minimum)`;
+}
+
+async function runLegacy(url) {
+  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+  const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
   const transport = new StreamableHTTPClientTransport(new URL(url));
   const client = new Client({ name: 'mcp-runtime-interop', version: '0.0.0' });
   await client.connect(transport);
@@ -36,47 +71,40 @@ async function run(url) {
     check(negotiated === '2025-11-25', `negotiated ${negotiated}`);
     check(transport.sessionId && /^[0-9a-f]{32}$/.test(transport.sessionId), `session id ${transport.sessionId}`);
     check(client.getServerVersion()?.name === 'ticketing', `serverInfo is ${dump(client.getServerVersion())}`);
-
-    const names = (await client.listTools()).tools.map((tool) => tool.name).sort();
-    check(dump(names) === dump(['close_ticket', 'create_ticket', 'search_tickets']), `tools are ${dump(names)}`);
-
-    const marker = `interop-${randomUUID().slice(0, 8)}`;
-    const created = await call(client, 'create_ticket', { title: `Printer ${marker}`, body: 'Third floor', priority: 'high' });
-    const ticket = created.structuredContent?.id ?? '';
-    check(!created.isError && ticket.startsWith('T-'), `create_ticket returned ${dump(created)}`);
-
-    const found = await call(client, 'search_tickets', { query: marker });
-    const hits = found.structuredContent?.result ?? [];
-    check(hits.length === 1 && hits[0].id === ticket && hits[0].priority === 'high', `search found ${dump(found)}`);
-
-    const closed = await call(client, 'close_ticket', { id: ticket, resolution: 'Replaced the toner' });
-    check(!closed.isError, `close_ticket failed: ${dump(closed)}`);
-
-    const unknown = await call(client, 'close_ticket', { id: 'T-999999999', resolution: 'none' });
-    check(unknown.isError === true && unknown.content[0].text.includes('T-999999999'), `unknown id: ${dump(unknown)}`);
-
-    const bad = await call(client, 'search_tickets', { query: 'x', limit: 0 });
-    // search_tickets has an output schema, so the error is in `_meta`, not structuredContent
-    // (which the SDK checks against that schema).
-    check(bad.structuredContent === undefined, `limit 0: structuredContent must fit the output schema: ${dump(bad)}`);
-    const error = bad._meta?.['rs.mcp-runtime/error'] ?? {};
-    check(bad.isError === true && error.code === -32602, `limit 0: ${dump(bad)}`);
-    check(
-      (error.violations ?? []).some((v) => v.path === '/limit' && v.keyword === 'minimum'),
-      `limit 0: expected a /limit minimum violation, got ${dump(bad)}`,
-    );
-
+    const done = await exercise(client);
     await transport.terminateSession();
     check(transport.sessionId === undefined, 'the session was not ended');
-    return `typescript sdk over HTTP: protocolVersion ${negotiated}; created ${ticket}, found, closed; unknown id isError; limit 0 -> isError -32602 (/limit minimum); session ended`;
+    return `typescript sdk over HTTP: protocolVersion ${negotiated}; ${done}; session ended`;
+  } finally {
+    await client.close();
+  }
+}
+
+async function runModern(url) {
+  const { Client, StreamableHTTPClientTransport } = await import('@modelcontextprotocol/client');
+  const transport = new StreamableHTTPClientTransport(new URL(url));
+  const client = new Client(
+    { name: 'mcp-runtime-interop', version: '0.0.0' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
+  await client.connect(transport);
+  try {
+    const negotiated = client.getNegotiatedProtocolVersion();
+    check(client.getProtocolEra() === 'modern' && negotiated === '2026-07-28', `era ${client.getProtocolEra()} ${negotiated}`);
+    check(client.getDiscoverResult()?.supportedVersions?.includes('2026-07-28'), `discover: ${dump(client.getDiscoverResult())}`);
+    check(client.getServerVersion()?.name === 'ticketing', `serverInfo is ${dump(client.getServerVersion())}`);
+    const done = await exercise(client);
+    return `typescript client 2.x over HTTP: protocolVersion ${negotiated}; ${done}`;
   } finally {
     await client.close();
   }
 }
 
 async function main() {
-  if (process.argv.length !== 3) {
-    console.error('usage: node ts_http_client.mjs URL');
+  const modern = process.argv.includes('--modern');
+  const rest = process.argv.slice(2).filter((arg) => arg !== '--modern');
+  if (rest.length !== 1) {
+    console.error('usage: node ts_http_client.mjs URL [--modern]');
     return 2;
   }
   const timer = setTimeout(() => {
@@ -84,7 +112,7 @@ async function main() {
     process.exit(1);
   }, TIMEOUT_MS);
   try {
-    console.log(await run(process.argv[2]));
+    console.log(await (modern ? runModern(rest[0]) : runLegacy(rest[0])));
     return 0;
   } catch (error) {
     console.error(`typescript http interop FAILED: ${error instanceof Mismatch ? error.message : error.stack ?? error}`);

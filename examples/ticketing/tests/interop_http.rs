@@ -1,6 +1,7 @@
 //! Real third-party MCP clients call ticketing's tools over Streamable HTTP on 127.0.0.1:
 //!
-//! - TypeScript: `@modelcontextprotocol/sdk` 1.x (`StreamableHTTPClientTransport`), legacy era;
+//! - TypeScript: `@modelcontextprotocol/sdk` 1.x (`StreamableHTTPClientTransport`), legacy era,
+//!   and `@modelcontextprotocol/client` 2.x pinned to 2026-07-28;
 //! - Python: `mcp` 2.3 (`mcp.Client`), once in legacy mode and once in `auto` mode, where it
 //!   probes `server/discover` and speaks 2026-07-28.
 //!
@@ -60,6 +61,22 @@ fn python_sdk_client_legacy_mode() {
 fn python_sdk_client_discovers_and_speaks_2026_07_28() {
     let summary = python("auto");
     assert!(summary.contains("protocolVersion 2026-07-28"), "{summary}");
+}
+
+#[test]
+fn typescript_client_2_speaks_2026_07_28() {
+    let ticketing = Ticketing::start("ts-modern");
+    let dir = node_with_mcp_sdk();
+    let mut command = Command::new("node");
+    command
+        .arg(dir.join("ts_http_client.mjs"))
+        .arg(ticketing.server.url())
+        .arg("--modern")
+        .current_dir(&dir);
+    let summary = run_script("typescript client 2.x over HTTP", command);
+    assert!(summary.contains("protocolVersion 2026-07-28"), "{summary}");
+    // Stateless: the server never opened a legacy session for it.
+    assert!(!ticketing.server.stderr().contains("\"msg\":\"initialize\""));
 }
 
 #[test]
