@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::jsonrpc::{ErrorObject, UNSUPPORTED_PROTOCOL_VERSION};
+
 /// An MCP protocol revision this crate serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ProtocolVersion {
@@ -85,6 +87,15 @@ impl ProtocolVersion {
             .rev()
             .map(|version| version.as_str())
             .collect()
+    }
+
+    /// `UnsupportedProtocolVersionError` (2026-07-28, versioning "Protocol Version
+    /// Negotiation": a version the server does not implement MUST be answered with it, listing
+    /// the versions it supports).
+    pub fn unsupported_error(requested: &str) -> ErrorObject {
+        ErrorObject::new(UNSUPPORTED_PROTOCOL_VERSION, "Unsupported protocol version").with_data(
+            serde_json::json!({"supported": Self::supported_names(), "requested": requested}),
+        )
     }
 
     /// Tool annotations (`readOnlyHint`, …) exist from 2025-03-26 on.

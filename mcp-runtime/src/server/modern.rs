@@ -8,21 +8,8 @@ use serde_json::{Value, json};
 use super::session::{Answer, Session, method_not_found};
 use crate::context::NotificationSink;
 use crate::protocol::ProtocolVersion;
-use crate::protocol::jsonrpc::{
-    ErrorObject, INVALID_PARAMS, RequestId, Response, UNSUPPORTED_PROTOCOL_VERSION,
-};
+use crate::protocol::jsonrpc::{ErrorObject, INVALID_PARAMS, RequestId, Response};
 use crate::protocol::meta::{RequestMeta, SERVER_INFO_KEY};
-
-/// Versioning, "Protocol Version Negotiation": a version the server does not implement MUST be
-/// answered with `UnsupportedProtocolVersionError` listing the versions it supports.
-pub(crate) fn unsupported_version(id: RequestId, requested: &str) -> Response {
-    Response::error(
-        Some(id),
-        ErrorObject::new(UNSUPPORTED_PROTOCOL_VERSION, "Unsupported protocol version").with_data(
-            json!({"supported": ProtocolVersion::supported_names(), "requested": requested}),
-        ),
-    )
-}
 
 impl Session {
     pub(super) fn route_modern(

@@ -261,7 +261,8 @@ impl Session {
             Era::Legacy => self.route(id, &method, params, meta, sink),
             Era::Modern(version) => self.route_modern(id, &method, params, meta, version, sink),
             Era::Unsupported(requested) => {
-                Answer::Ready(super::modern::unsupported_version(id, &requested))
+                let error = ProtocolVersion::unsupported_error(&requested);
+                Answer::Ready(Response::error(Some(id), error))
             }
         };
         if let Answer::Ready(Response {

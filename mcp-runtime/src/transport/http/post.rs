@@ -81,9 +81,7 @@ fn unsupported(body: &Value, requested: &str) -> Response {
     error_response(
         StatusCode::BAD_REQUEST,
         guard::id_of(body),
-        ErrorObject::new(UNSUPPORTED_PROTOCOL_VERSION, "Unsupported protocol version").with_data(
-            serde_json::json!({"supported": ProtocolVersion::supported_names(), "requested": requested}),
-        ),
+        ProtocolVersion::unsupported_error(requested),
     )
 }
 
