@@ -190,9 +190,11 @@ impl Session {
             .unwrap_or_else(PoisonError::into_inner)
             .insert(id.clone(), cancellation.clone());
         // The log level: the session's `logging/setLevel` (legacy), or the request's own.
-        let log_threshold = match meta.protocol_version {
-            Some(_) => Arc::new(AtomicU8::new(meta.log_level.map_or(0, LogLevel::rank))),
-            None => Arc::clone(&self.log_threshold),
+        // Decided by the version, not by whether `_meta` names one: a legacy version in `_meta`
+        // keeps the session's level.
+        let log_threshold = match version.is_modern() {
+            true => Arc::new(AtomicU8::new(meta.log_level.map_or(0, LogLevel::rank))),
+            false => Arc::clone(&self.log_threshold),
         };
         let outbound = Outbound::new(sink.clone(), meta.progress_token, log_threshold);
         let ctx = Ctx::new(
