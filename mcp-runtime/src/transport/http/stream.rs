@@ -226,7 +226,8 @@ pub(super) fn sse_response(
                     chunk.push_str(data);
                     chunk.push_str("\n\n");
                 }
-                reader.done = finished && stream.take_from(reader.cursor).0.is_empty();
+                // A finished stream takes nothing more: what was read is all there is.
+                reader.done = finished;
                 return Some((Ok(chunk), reader));
             }
             if finished {
