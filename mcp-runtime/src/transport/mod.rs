@@ -64,7 +64,7 @@ impl Transport {
                 false => Err(Error::Config(problems)),
             };
         }
-        let mut options = match http_options() {
+        let options = match http_options() {
             Ok(options) => Some(options),
             Err(Error::Config(more)) => {
                 problems.extend(more);
@@ -72,10 +72,10 @@ impl Transport {
             }
             Err(other) => return Err(other),
         };
-        if !problems.is_empty() {
+        // Every problem, of the command line and the variables, is reported at once.
+        let (Some(mut options), true) = (options, problems.is_empty()) else {
             return Err(Error::Config(problems));
-        }
-        let mut options = options.take().unwrap_or_default();
+        };
         if let Some(Some(address)) = http_address {
             options.bind = address;
         }
