@@ -6,14 +6,19 @@ mod output;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use schemars::{Schema, SchemaGenerator};
-use serde_json::Value;
+use serde_json::{Map, Value};
+use tokio_util::sync::CancellationToken;
 
 pub use args::ToolArgs;
 pub use output::{IntoToolFailure, IntoToolResult, Json, ToolError, ToolFailure, ToolOutput};
 
 use crate::Ctx;
+use crate::context::{NotificationSink, Outbound};
+use crate::protocol::ProtocolVersion;
+use crate::protocol::jsonrpc::RequestId;
 use crate::protocol::messages::ToolAnnotations;
 use crate::validate::Violation;
 
@@ -57,6 +62,24 @@ impl<S> ToolDef<S> {
     /// The name clients call the tool by.
     pub fn name(&self) -> &'static str {
         self.meta.name
+    }
+
+    /// Narrows already validated `arguments` into the handler's parameters, as a call does, and
+    /// returns the handler's future without polling it (so the handler's body never runs). An
+    /// argument that cannot be narrowed makes it a ready [`ToolOutcome::InvalidArguments`].
+    ///
+    /// For benchmarks of the per-call work between validation and the handler; the server never
+    /// calls it.
+    #[doc(hidden)]
+    pub fn narrow<'a>(&self, state: &'a S, arguments: Map<String, Value>) -> ToolFuture<'a> {
+        let outbound = Outbound::new(NotificationSink::none(), None, Arc::default());
+        let ctx = Ctx::new(
+            RequestId::Number(0.into()),
+            ProtocolVersion::LATEST,
+            CancellationToken::new(),
+            outbound,
+        );
+        (self.call)(state, ctx, ToolArgs::new(arguments))
     }
 }
 
