@@ -12,8 +12,14 @@
 //!   runtime's `mcp-probe` binary (flags: `--baseline PATH | --no-baseline`, `--deadline 120s`,
 //!   `--interval 2s`, `--token-env NAME`); its exit code is passed on (0 pass, 1 schema drift,
 //!   2 malformed answers, 3 unreachable, 64 usage).
+//! - `bench [--rounds N] [--seconds S] [--only http,stdio,sessions,micro]`: builds in release
+//!   and measures hello against a raw-axum ceiling in one run (see `bench/mod.rs` and
+//!   BENCHMARKS.md); `bench build`: build times and generated code size. Orchestration only:
+//!   the load generator and the ceiling are the `mcp-bench` crate's binaries.
 
 #![allow(clippy::print_stdout)]
+
+mod bench;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -31,9 +37,10 @@ fn main() -> ExitCode {
             )),
         },
         Some("probe") => return probe(&args[1..]),
+        Some("bench") => bench::bench(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask ci | cargo xtask snapshot [--check] | cargo xtask probe URL [flags]"
+                "usage: cargo xtask ci | cargo xtask snapshot [--check] | cargo xtask probe URL [flags] | cargo xtask bench [build | --rounds N --seconds S --only PHASES]"
             );
             return ExitCode::from(2);
         }
