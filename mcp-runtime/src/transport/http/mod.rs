@@ -9,6 +9,7 @@
 //! [`router`] gives an `axum::Router` to nest into an application (add tower layers to it);
 //! [`serve`] binds and serves it with `TCP_NODELAY` and a graceful shutdown on SIGTERM/Ctrl-C.
 
+mod connections;
 mod guard;
 mod modern_headers;
 mod options;
@@ -25,7 +26,6 @@ use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post as post_route;
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
 use tracing::Instrument;
@@ -114,29 +114,23 @@ async fn json_body_too_large(request: Request, next: Next) -> Response {
 /// Binds `options.bind` and serves `server` until SIGTERM or Ctrl-C, then shuts down gracefully
 /// (long-lived streams end, requests in flight finish).
 ///
-/// Logs `listening` with the bound address (useful with port 0).
+/// Logs `listening` with the bound address (useful with port 0). Each connection is served by
+/// hyper's HTTP/1 server directly, with `TCP_NODELAY`.
 pub async fn serve(server: Server, options: HttpOptions) -> Result<(), Error> {
     let listener = TcpListener::bind(options.bind).await?;
     let address = listener.local_addr()?;
     tracing::info!(addr = %address, path = %options.path, stateless = options.stateless, "listening");
     let app = router(server.clone(), options);
-    // Without TCP_NODELAY an SSE response written in several pieces waits ~40 ms on delayed ACKs.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!(%error, "TCP_NODELAY not set");
-        }
-    });
+    let shutdown = async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        server.begin_shutdown();
+    };
     // Its end flushes exported telemetry (feature `otel`).
     let span = tracing::info_span!("serve");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            tracing::info!("shutting down");
-            server.begin_shutdown();
-        })
-        .into_future()
+    connections::serve(listener, app, shutdown)
         .instrument(span)
-        .await?;
+        .await;
     Ok(())
 }
 
