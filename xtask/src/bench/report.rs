@@ -192,11 +192,11 @@ impl Results {
             if let (Some(on), Some(off)) =
                 (micro.get(LOG_EVENT_REDACTED), micro.get(LOG_EVENT_PLAIN))
             {
-                let _ = writeln!(
-                    out,
-                    "| redaction per log event (on − off) | {} |",
-                    duration(on - off)
-                );
+                let cost = match on - off {
+                    more if more > 0.0 => duration(more),
+                    _ => "none measurable (on ≤ off)".to_owned(),
+                };
+                let _ = writeln!(out, "| redaction per log event (on − off) | {cost} |");
             }
         }
         out.push_str("\n## Targets\n\n| target | measured | status |\n|---|---|---|\n");
