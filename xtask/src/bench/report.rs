@@ -217,9 +217,11 @@ impl Results {
             "\n## Streamable HTTP: `tools/call add`, stateless, JSON answers\n\n\
              Medians of {} interleaved rounds of {} s (ceiling, hello, ceiling, hello, …); ratios \
              are the median of the per-round ratios. CPU µs/request is the server's utime + stime \
-             over the run ÷ requests; \"busy\" is CPU time ÷ wall time (1.00 = one core).\n\n\
-             | connections | server | requests/s | p50 ms | p99 ms | CPU µs/request | server busy | load generator busy | RSS idle | RSS peak | requests/s ÷ ceiling | p99 ÷ ceiling |\n\
-             |---|---|---|---|---|---|---|---|---|---|---|---|\n",
+             over the run ÷ requests; \"busy\" is CPU time ÷ wall time (1.00 = one core). Where \
+             other processes share the cores, requests/s and latency move with them; CPU per \
+             request does not, and its inverse ratio is the requests/s ratio on dedicated cores.\n\n\
+             | connections | server | requests/s | p50 ms | p99 ms | CPU µs/request | server busy | load generator busy | RSS idle | RSS peak | requests/s ÷ ceiling | p99 ÷ ceiling | CPU/request ÷ ceiling |\n\
+             |---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
             self.rounds, self.seconds
         );
         let mut counts: Vec<usize> = http.samples.iter().map(|s| s.connections).collect();
@@ -232,16 +234,17 @@ impl Results {
                     .iter()
                     .find(|(count, _)| *count == connections)
                     .map_or("–".to_owned(), |(_, kib)| mib(kib[index]));
-                let (rps_ratio, p99_ratio) = match side {
-                    Side::Ceiling => ("1".to_owned(), "1".to_owned()),
+                let (rps_ratio, p99_ratio, cpu_ratio) = match side {
+                    Side::Ceiling => ("1".to_owned(), "1".to_owned(), "1".to_owned()),
                     Side::Framework => (
                         fixed(http.ratio(connections, |s| s.rps), 2),
                         fixed(http.ratio(connections, |s| s.p99_ms), 2),
+                        fixed(http.ratio(connections, Sample::cpu_us_per_request), 2),
                     ),
                 };
                 let _ = writeln!(
                     out,
-                    "| {connections} | {} | {} | {:.2} | {:.2} | {:.1} | {:.2} | {:.2} | {} | {peak} | {rps_ratio} | {p99_ratio} |",
+                    "| {connections} | {} | {} | {:.2} | {:.2} | {:.1} | {:.2} | {:.2} | {} | {peak} | {rps_ratio} | {p99_ratio} | {cpu_ratio} |",
                     side.label(),
                     grouped(med(|s| s.rps)),
                     med(|s| s.p50_ms),
@@ -391,6 +394,9 @@ mod tests {
         assert_eq!(http.ratio(TARGET_CONNECTIONS, |s| s.rps), Some(0.8));
         assert_eq!(http.ratio(TARGET_CONNECTIONS, |s| s.p99_ms), Some(1.5));
         assert_eq!(http.ratio(1, |s| s.rps), None);
+        // Same CPU time over fewer requests: 1.11, 1.25, 1.43 per round.
+        let cpu = http.ratio(TARGET_CONNECTIONS, Sample::cpu_us_per_request).unwrap();
+        assert!((cpu - 1.25).abs() < 1e-9, "{cpu}");
     }
 
     #[test]
