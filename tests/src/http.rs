@@ -91,11 +91,13 @@ impl HttpServer {
         &self.address
     }
 
-    /// Sends SIGTERM (with `kill`) and waits up to `timeout` for the process to exit; its exit
-    /// code, or `None` if it is still running (or was ended by a signal).
+    /// Sends SIGTERM (with the shell's `kill`) and waits up to `timeout` for the process to
+    /// exit; its exit code, or `None` if it is still running (or was ended by a signal).
     pub fn terminate(&mut self, timeout: Duration) -> Option<i32> {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status();
+        let pid = self.child.id();
+        let sent = Command::new("sh")
+            .args(["-c", &format!("kill -TERM {pid}")])
+            .status();
         assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid} failed");
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
