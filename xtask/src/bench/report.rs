@@ -395,7 +395,9 @@ mod tests {
         assert_eq!(http.ratio(TARGET_CONNECTIONS, |s| s.p99_ms), Some(1.5));
         assert_eq!(http.ratio(1, |s| s.rps), None);
         // Same CPU time over fewer requests: 1.11, 1.25, 1.43 per round.
-        let cpu = http.ratio(TARGET_CONNECTIONS, Sample::cpu_us_per_request).unwrap();
+        let cpu = http
+            .ratio(TARGET_CONNECTIONS, Sample::cpu_us_per_request)
+            .unwrap();
         assert!((cpu - 1.25).abs() < 1e-9, "{cpu}");
     }
 
