@@ -136,14 +136,24 @@ pub(crate) fn bench(args: &[String]) -> Result<(), String> {
 /// The HTTP phase: both servers up at once (the idle one costs nothing), warmed up, then
 /// interleaved rounds at each connection count.
 fn http(release: &Path, placement: Placement, flags: &Flags) -> Result<report::Http, String> {
-    let listen = ["--http", "127.0.0.1:0"];
-    let ceiling = Server::start(
-        "ceiling",
-        command(placement.server, None, &release.join("ceiling"), &listen),
-    )?;
-    let mut framework_command = command(placement.server, None, &release.join("hello"), &listen);
-    framework_command.env("MCP_STATELESS", "true");
-    let framework = Server::start("hello", framework_command)?;
+    let ceiling = Server::start("ceiling", |address| {
+        command(
+            placement.server,
+            None,
+            &release.join("ceiling"),
+            &["--http", address],
+        )
+    })?;
+    let framework = Server::start("hello", |address| {
+        let mut hello = command(
+            placement.server,
+            None,
+            &release.join("hello"),
+            &["--http", address],
+        );
+        hello.env("MCP_STATELESS", "true");
+        hello
+    })?;
     let servers = [&ceiling, &framework];
     std::thread::sleep(SETTLE);
     let mut http = report::Http::default();
@@ -260,16 +270,18 @@ fn sessions(release: &Path, placement: Placement) -> Result<report::Sessions, St
         ));
     }
     let most = (SESSION_COUNTS[1] * 2).to_string();
-    let mut server_command = command(
-        placement.server,
-        Some(OPEN_FILES),
-        &release.join("hello"),
-        &["--http", "127.0.0.1:0"],
-    );
-    server_command
-        .env("MCP_MAX_SESSIONS", &most)
-        .env("MCP_MAX_STREAMS", &most);
-    let server = Server::start("hello (sessions)", server_command)?;
+    let server = Server::start("hello (sessions)", |address| {
+        let mut hello = command(
+            placement.server,
+            Some(OPEN_FILES),
+            &release.join("hello"),
+            &["--http", address],
+        );
+        hello
+            .env("MCP_MAX_SESSIONS", &most)
+            .env("MCP_MAX_STREAMS", &most);
+        hello
+    })?;
     std::thread::sleep(SETTLE);
     let mut sessions = report::Sessions {
         baseline_kib: server.usage()?.rss_kib,

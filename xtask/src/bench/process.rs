@@ -1,20 +1,15 @@
-//! The processes a bench run starts: where they are pinned, how many files they may open, the
-//! servers' `listening` line, and what `/proc` says about them.
+//! The processes a bench run starts: where they are pinned, how many files they may open, when
+//! the servers are up, and what `/proc` says about them.
 
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::{Arc, Mutex, mpsc};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use super::json_line;
-
-/// How long a server may take to log `listening`.
+/// How long a server may take to accept connections.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Stderr lines kept to explain a server that failed to start.
-const KEPT_LOG_LINES: usize = 40;
 
 /// Which core the servers and the load generator run on.
 #[derive(Clone, Copy, Debug)]
@@ -121,49 +116,41 @@ pub(crate) struct Server {
 }
 
 impl Server {
-    /// Starts `command` and waits for its `listening` log line (JSON with `"addr"`); its stderr
-    /// is read to the end on a thread so that logging never blocks it.
-    pub(crate) fn start(name: &str, mut command: Command) -> Result<Server, String> {
+    /// Starts the server `command_for(address)` builds, on a free loopback port, and waits until
+    /// it accepts connections. Its stderr (one log line per call, by default) goes to
+    /// /dev/null: formatted and written by the server as always, but with no reader taking CPU
+    /// on the cores being measured.
+    pub(crate) fn start(
+        name: &str,
+        command_for: impl FnOnce(&str) -> Command,
+    ) -> Result<Server, String> {
+        let address = free_address().map_err(|e| format!("no free port for {name}: {e}"))?;
+        let mut command = command_for(&address);
         command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+            .stderr(Stdio::null());
         let mut child = command
             .spawn()
             .map_err(|e| format!("cannot start {name}: {e}"))?;
-        let stderr = child.stderr.take().ok_or("no stderr")?;
-        let kept = Arc::new(Mutex::new(Vec::new()));
-        let (found, address) = mpsc::channel();
-        let log = Arc::clone(&kept);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if line.contains("\"listening\"")
-                    && let Some(address) = json_line::string(&line, "addr")
-                {
-                    let _ = found.send(address.to_owned());
-                }
-                let mut kept = log.lock().unwrap_or_else(|e| e.into_inner());
-                if kept.len() < KEPT_LOG_LINES {
-                    kept.push(line);
-                }
-            }
-        });
-        match address.recv_timeout(START_TIMEOUT) {
-            Ok(address) => Ok(Server {
-                name: name.to_owned(),
-                child,
-                address,
-            }),
-            Err(_) => {
+        let deadline = Instant::now() + START_TIMEOUT;
+        while TcpStream::connect(&address).is_err() {
+            let exited = child.try_wait().ok().flatten();
+            if exited.is_some() || Instant::now() > deadline {
                 let _ = child.kill();
                 let _ = child.wait();
-                let log = kept.lock().unwrap_or_else(|e| e.into_inner()).join("\n");
-                Err(format!(
-                    "{name} did not log `listening` within {START_TIMEOUT:?}; its stderr:\n{log}"
-                ))
+                return Err(format!(
+                    "{name} did not accept connections on {address} within {START_TIMEOUT:?} \
+                     (exit: {exited:?}); run {command:?} by hand to see its log"
+                ));
             }
+            std::thread::sleep(Duration::from_millis(20));
         }
+        Ok(Server {
+            name: name.to_owned(),
+            child,
+            address,
+        })
     }
 
     /// `http://ADDR/mcp`.
@@ -182,6 +169,13 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A loopback address with a port nothing listens on now (the kernel's pick, released at once
+/// for the server to bind).
+fn free_address() -> std::io::Result<String> {
+    let probe = TcpListener::bind("127.0.0.1:0")?;
+    Ok(probe.local_addr()?.to_string())
 }
 
 /// A process's CPU time and memory.
@@ -308,6 +302,22 @@ impl Drop for Stepper {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_server_is_up_once_it_accepts_and_a_dead_one_is_reported() {
+        // `nc -l` is not everywhere; a shell that exits at once is, and must be reported.
+        let failed = Server::start("quitter", |_| {
+            let mut command = Command::new("sh");
+            command.args(["-c", "exit 3"]);
+            command
+        });
+        let error = failed.err().expect("a server that exits is not up");
+        assert!(
+            error.contains("quitter did not accept connections"),
+            "{error}"
+        );
+        assert!(free_address().unwrap().starts_with("127.0.0.1:"));
+    }
 
     #[test]
     fn this_process_has_cpu_time_and_memory() {
