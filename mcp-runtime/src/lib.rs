@@ -40,8 +40,17 @@ pub mod __private;
 pub use context::Ctx;
 pub use error::Error;
 pub use mcp_macros::{mcp_server, tool};
+pub use protocol::client::ClientCapabilities;
+pub use protocol::elicitation::{ElicitAction, ElicitResult, Elicitation};
+pub use protocol::form_schema::{
+    BooleanField, FormSchema, IntegerField, MultiSelect, NumberField, SingleSelect, StringField,
+    StringFormat,
+};
 pub use protocol::messages::{CallToolResult, Content, Implementation};
-pub use server::{ArgumentErrorChannel, McpServer, Server, ServerBuilder, UnknownArguments};
+pub use protocol::sampling::{CreateMessage, SamplingContent, SamplingMessage, SamplingResult};
+pub use server::{
+    ArgumentErrorChannel, ClientRequestError, McpServer, Server, ServerBuilder, UnknownArguments,
+};
 pub use tool::{Json, ToolDef, ToolError};
 
 /// The calling crate's name and version as an [`Implementation`], for `serverInfo`.

@@ -12,7 +12,9 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use tracing::field::Empty;
 
+use super::client_requests::ClientLink;
 use super::ids::random_id;
+use super::mrtr::{CallBinding, InputRound};
 use super::panic_guard::{self, Guarded};
 use super::session::{Answer, Session};
 use super::{ArgumentErrorChannel, RegisteredTool};
@@ -42,6 +44,8 @@ enum Outcome {
     Panic,
     Timeout,
     Cancelled,
+    /// 2026-07-28: stopped to ask the client (`input_required`).
+    InputRequired,
 }
 
 impl Outcome {
@@ -63,6 +67,7 @@ impl Outcome {
             Outcome::Panic => ("panic", Some(INTERNAL_ERROR), Some("panic")),
             Outcome::Timeout => ("timeout", Some(INTERNAL_ERROR), Some("timeout")),
             Outcome::Cancelled => ("cancelled", None, Some("cancelled")),
+            Outcome::InputRequired => ("input_required", None, None),
         }
     }
 }
@@ -137,12 +142,17 @@ impl Session {
         id: RequestId,
         params: Option<Value>,
         version: ProtocolVersion,
-        meta: RequestMeta,
+        mut meta: RequestMeta,
         sink: &NotificationSink,
     ) -> Answer {
         let started = Instant::now();
         let shared = &self.server.shared;
-        let (name, arguments) = match call_params(params) {
+        let CallParams {
+            name,
+            arguments,
+            input_responses,
+            request_state,
+        } = match call_params(params) {
             Ok(call) => call,
             Err(why) => {
                 log_call(
@@ -183,6 +193,29 @@ impl Session {
         let Value::Object(arguments) = arguments else {
             unreachable!("built as an object above")
         };
+        // Requests to the client: sent and awaited on legacy versions; on 2026-07-28 answered
+        // by the retried call (Multi Round-Trip Requests), whose answers are read here.
+        let (client, binding) = match version.is_modern() {
+            false => {
+                let peer = Arc::clone(&self.peer);
+                let timeout = shared.client_request_timeout;
+                (ClientLink::Session { peer, timeout }, None)
+            }
+            true => {
+                let binding = CallBinding::new(&tool.descriptor.name, &arguments);
+                let capabilities = std::mem::take(&mut meta.client_capabilities);
+                let key = &shared.state_key;
+                match InputRound::open(key, &binding, capabilities, input_responses, request_state)
+                {
+                    Ok(round) => (ClientLink::Rounds(Arc::new(round)), Some(binding)),
+                    Err(error) => {
+                        let outcome = Outcome::InvalidParams("InputResponses");
+                        log_call(&tool.descriptor.name, started, &outcome, None);
+                        return Answer::Ready(Response::error(Some(id), error));
+                    }
+                }
+            }
+        };
 
         let cancellation = CancellationToken::new();
         self.in_flight
@@ -197,11 +230,16 @@ impl Session {
             false => Arc::clone(&self.log_threshold),
         };
         let outbound = Outbound::new(sink.clone(), meta.progress_token, log_threshold);
+        let round = match &client {
+            ClientLink::Rounds(round) => Some(Arc::clone(round)),
+            ClientLink::Session { .. } => None,
+        };
         let ctx = Ctx::new(
             id.clone(),
             version,
             cancellation.clone(),
             Arc::clone(&outbound),
+            client,
         );
         let timeout = tool.timeout.or(shared.tool_timeout);
         let session = Arc::clone(self);
@@ -217,28 +255,54 @@ impl Session {
                     None => Some(run.await),
                 }
             };
-            let finished = tokio::select! {
+            let needs_input = async {
+                match &round {
+                    Some(round) => round.interrupted().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let ended = tokio::select! {
                 biased;
                 // Cancellation (basic/utilities/cancellation): the receiver SHOULD stop
                 // processing and not send a response for the cancelled request.
-                () = cancellation.cancelled() => None,
-                finished = limited => Some(finished),
+                () = cancellation.cancelled() => Ended::Cancelled,
+                finished = limited => match finished {
+                    Some(ran) => Ended::Ran(ran),
+                    None => Ended::TimedOut,
+                },
+                // Polled after the run, so every request of the poll that stopped it is noted.
+                () = needs_input => Ended::NeedsInput,
             };
             // A handler that saw the cancellation first (through its `Ctx`) may have finished
             // in the same poll: a cancelled call is answered by nobody, whoever noticed first.
-            let finished = finished.filter(|_| !cancellation.is_cancelled());
+            let ended = match cancellation.is_cancelled() {
+                true => Ended::Cancelled,
+                false => ended,
+            };
             outbound.finish();
             session
                 .in_flight
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .remove(&id);
-            let result = match finished {
-                None => {
+            let result = match ended {
+                Ended::Cancelled => {
                     log_call(name, started, &Outcome::Cancelled, None);
                     return None;
                 }
-                Some(None) => {
+                Ended::NeedsInput => {
+                    let (Some(round), Some(binding)) = (&round, &binding) else {
+                        unreachable!("only a 2026-07-28 call needs input")
+                    };
+                    let response = round.answer(id, &session.server.shared.state_key, binding);
+                    let outcome = match response.outcome.is_ok() {
+                        true => Outcome::InputRequired,
+                        false => Outcome::InvalidParams("InputResponses"),
+                    };
+                    log_call(name, started, &outcome, None);
+                    return Some(response);
+                }
+                Ended::TimedOut => {
                     let error_id = random_id();
                     log_call(name, started, &Outcome::Timeout, Some(&error_id));
                     let limit = timeout.unwrap_or_default();
@@ -247,17 +311,17 @@ impl Session {
                         human_duration(limit)
                     ))
                 }
-                Some(Some(Err(_panic_payload))) => {
+                Ended::Ran(Err(_panic_payload)) => {
                     // The payload may hold anything the handler had in hand: it is dropped unread.
                     let error_id = random_id();
                     log_call(name, started, &Outcome::Panic, Some(&error_id));
                     internal_error_result(&error_id)
                 }
-                Some(Some(Ok(ToolOutcome::InvalidArguments(violations)))) => {
+                Ended::Ran(Ok(ToolOutcome::InvalidArguments(violations))) => {
                     log_call(name, started, &Outcome::InvalidParams("Narrowing"), None);
                     return Some(session.invalid_arguments(id, tool, version, violations));
                 }
-                Some(Some(Ok(ToolOutcome::Output(output)))) => finish(tool, output, started),
+                Ended::Ran(Ok(ToolOutcome::Output(output))) => finish(tool, output, started),
             };
             Some(Response::result(id, result.into_json(version)))
         };
@@ -315,8 +379,27 @@ impl Session {
     }
 }
 
+/// How a run ended.
+enum Ended<R> {
+    Cancelled,
+    TimedOut,
+    /// 2026-07-28: the tool asked the client for something the call did not bring.
+    NeedsInput,
+    Ran(R),
+}
+
+/// What `tools/call` params hold.
+struct CallParams {
+    name: String,
+    arguments: Map<String, Value>,
+    /// 2026-07-28, Multi Round-Trip Requests: answers to the server's requests, and the state it
+    /// asked to have echoed.
+    input_responses: Option<Value>,
+    request_state: Option<Value>,
+}
+
 /// Reads `{name, arguments?}`; anything else is the wrong shape for `tools/call`.
-fn call_params(params: Option<Value>) -> Result<(String, Map<String, Value>), &'static str> {
+fn call_params(params: Option<Value>) -> Result<CallParams, &'static str> {
     let Some(Value::Object(mut params)) = params else {
         return Err("`tools/call` needs an object with `name` and `arguments`");
     };
@@ -329,7 +412,12 @@ fn call_params(params: Option<Value>) -> Result<(String, Map<String, Value>), &'
         Some(Value::Object(arguments)) => arguments,
         Some(_) => return Err("`arguments` must be an object"),
     };
-    Ok((name, arguments))
+    Ok(CallParams {
+        name,
+        arguments,
+        input_responses: params.remove("inputResponses"),
+        request_state: params.remove("requestState"),
+    })
 }
 
 fn finish(tool: &RegisteredTool, output: ToolOutput, started: Instant) -> CallToolResult {
@@ -389,7 +477,7 @@ fn internal_error_result(error_id: &str) -> CallToolResult {
 }
 
 /// `1500 ms` → `1.5s`, `90 s` → `90s`.
-fn human_duration(duration: Duration) -> String {
+pub(super) fn human_duration(duration: Duration) -> String {
     let millis = duration.as_millis();
     if millis.is_multiple_of(1000) {
         format!("{}s", millis / 1000)

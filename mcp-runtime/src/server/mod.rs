@@ -2,9 +2,11 @@
 //! Transports open [`Session`]s on it.
 
 mod call;
+pub(crate) mod client_requests;
 pub(crate) mod ids;
 mod listen;
 mod modern;
+mod mrtr;
 mod panic_guard;
 mod session;
 
@@ -25,6 +27,7 @@ use crate::{Ctx, Error, schema};
 
 pub use crate::context::NotificationSink;
 pub use call::ARGUMENT_ERROR_META_KEY;
+pub use client_requests::ClientRequestError;
 pub use listen::ToolListChanges;
 pub use session::{Outgoing, Reply, Session};
 
@@ -62,6 +65,8 @@ pub struct ServerBuilder<S> {
     page_size: usize,
     tool_timeout: Option<Duration>,
     list_ttl: Duration,
+    client_request_timeout: Duration,
+    request_state_key: Option<Vec<u8>>,
 }
 
 impl<S: Send + Sync + 'static> ServerBuilder<S> {
@@ -78,6 +83,8 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
             page_size: 100,
             tool_timeout: None,
             list_ttl: Duration::from_secs(60),
+            client_request_timeout: Duration::from_secs(300),
+            request_state_key: None,
         }
     }
 
@@ -138,6 +145,22 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
         self
     }
 
+    /// How long a tool waits for the client to answer a request ([`Ctx::sample`],
+    /// [`Ctx::elicit`]) unless the request sets its own (default 5 minutes: a person may be
+    /// filling in a form). On 2026-07-28 it is how long a `requestState` stays valid.
+    pub fn client_request_timeout(mut self, limit: Duration) -> Self {
+        self.client_request_timeout = limit;
+        self
+    }
+
+    /// The key that signs 2026-07-28 `requestState`s (HMAC-SHA256). Random per process unless
+    /// set: give every instance behind one load balancer the same key, so that a retry may land
+    /// on any of them.
+    pub fn request_state_key(mut self, key: impl Into<Vec<u8>>) -> Self {
+        self.request_state_key = Some(key.into());
+        self
+    }
+
     /// Builds the server: generates every schema and compiles it for validation.
     ///
     /// Fails, listing every problem of a tool, when a schema could not be enforced as advertised,
@@ -163,10 +186,24 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
                 page_size: self.page_size,
                 tool_timeout: self.tool_timeout,
                 list_ttl: self.list_ttl,
+                client_request_timeout: self.client_request_timeout,
+                state_key: mrtr::StateKey::new(
+                    self.request_state_key.unwrap_or_else(random_key),
+                    self.client_request_timeout,
+                ),
                 shutdown: CancellationToken::new(),
             }),
         })
     }
+}
+
+/// 32 bytes from the operating system's secure random source (std's random keys if it has none).
+fn random_key() -> Vec<u8> {
+    let mut key = vec![0u8; 32];
+    if getrandom::fill(&mut key).is_err() {
+        key = ids::secure_id().into_bytes();
+    }
+    key
 }
 
 /// A built server, cheap to clone. Serve it with a transport, or open sessions on it directly.
@@ -189,6 +226,9 @@ struct Shared {
     page_size: usize,
     tool_timeout: Option<Duration>,
     list_ttl: Duration,
+    client_request_timeout: Duration,
+    /// Signs 2026-07-28 `requestState`s.
+    state_key: mrtr::StateKey,
     /// Cancelled when the server begins to shut down: long-lived streams end gracefully.
     shutdown: CancellationToken,
 }

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use super::Server;
+use super::client_requests::ClientPeer;
 use crate::context::NotificationSink;
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
@@ -62,6 +63,8 @@ pub struct Session {
     pub(super) in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
     /// `logging/setLevel`: the least severe level the client wants (`LogLevel::rank`), 0 for none.
     pub(super) log_threshold: Arc<AtomicU8>,
+    /// What the client declared, and the requests sent to it that await an answer.
+    pub(super) peer: Arc<ClientPeer>,
 }
 
 #[derive(Default)]
@@ -86,6 +89,7 @@ impl Session {
             lifecycle: Mutex::new(Lifecycle { version }),
             in_flight: Mutex::default(),
             log_threshold: Arc::default(),
+            peer: Arc::default(),
         }
     }
 
@@ -245,8 +249,11 @@ impl Session {
                 // `notifications/initialized` and unknown notifications need no action or answer.
                 Answer::None
             }
-            // No request of ours is outstanding yet: responses have nothing to complete.
-            Message::Response { .. } => Answer::None,
+            // The answer to a request a tool sent the client (`client_requests.rs`).
+            Message::Response { id, outcome } => {
+                self.peer.complete(id, outcome);
+                Answer::None
+            }
         }
     }
 
@@ -353,6 +360,7 @@ impl Session {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .version = Some(version);
+        self.peer.remember_capabilities(params.as_ref());
         let shared = &self.server.shared;
         let mut result = json!({
             "protocolVersion": version.as_str(),

@@ -10,6 +10,7 @@
 //! [`serve`] binds and serves it with `TCP_NODELAY` and a graceful shutdown on SIGTERM/Ctrl-C.
 
 mod guard;
+mod lazy;
 mod modern_headers;
 mod options;
 mod post;

@@ -1,5 +1,7 @@
 //! POST: one JSON-RPC message (or a legacy batch) per request, answered with JSON, with an SSE
-//! stream when the request will send notifications, or with 202 when there is nothing to answer.
+//! stream when the request sends notifications or requests (a legacy `tools/call` decides at
+//! its first message: `lazy.rs`), or with 202 when there is nothing to answer (a notification,
+//! or the client's response to a request of ours).
 
 use std::sync::Arc;
 
@@ -12,7 +14,7 @@ use serde_json::Value;
 use super::guard::{self, error_response, json_response, refusal};
 use super::sessions::HttpSession;
 use super::stream::{EventStream, StreamKind, sse_response};
-use super::{App, modern_headers};
+use super::{App, lazy, modern_headers};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
     ErrorObject, HEADER_MISMATCH, INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR,
@@ -26,7 +28,7 @@ pub(super) const VERSION_HEADER: &str = "mcp-protocol-version";
 
 /// Which era a POST belongs to, and how to answer it.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Era {
+pub(super) enum Era {
     Legacy(Option<ProtocolVersion>),
     Modern,
 }
@@ -165,19 +167,13 @@ async fn legacy(
         return unsupported(&value, sent.as_str());
     }
     let _in_use = held.use_now();
-    let meta = RequestMeta::of(value.get("params"));
-    let is_call = value.get("method").and_then(Value::as_str) == Some("tools/call");
-    let streams = is_call && (meta.progress_token.is_some() || held.session.wants_log_messages());
     let session = Arc::clone(&held.session);
-    answer(
-        app,
-        session,
-        Some(held),
-        value,
-        streams.then_some(StreamKind::Request),
-        Era::Legacy(negotiated),
-    )
-    .await
+    if value.get("method").and_then(Value::as_str) == Some("tools/call") {
+        return lazy::answer(app, session, held, value, negotiated).await;
+    }
+    // Transports, "Sending Messages to the Server": a response or notification the server
+    // accepts MUST get 202 with no body (`Reply::Silent`).
+    answer(app, session, Some(held), value, None, Era::Legacy(negotiated)).await
 }
 
 async fn initialize(app: &Arc<App>, value: Value) -> Response {
@@ -296,7 +292,7 @@ async fn answer(
 /// HTTP status of a JSON answer: messages that are not JSON-RPC (or not allowed now) and header
 /// or version errors are 400; on 2026-07-28 an unknown method is 404 ("Protocol Version Header":
 /// MUST). Other errors answer a well-formed request: 200 with the error in the body.
-fn status_for(error_code: Option<i32>, era: Era) -> StatusCode {
+pub(super) fn status_for(error_code: Option<i32>, era: Era) -> StatusCode {
     match (error_code, era) {
         (Some(PARSE_ERROR | INVALID_REQUEST), _) => StatusCode::BAD_REQUEST,
         (Some(HEADER_MISMATCH | UNSUPPORTED_PROTOCOL_VERSION), _) => StatusCode::BAD_REQUEST,

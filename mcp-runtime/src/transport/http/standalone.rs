@@ -77,6 +77,14 @@ pub(super) async fn open(State(app): State<Arc<App>>, headers: HeaderMap) -> Res
                 "Bad Request: the stream of this Last-Event-ID is no longer available",
             );
         };
+        // SEP-1699: a tool may close this stream again (`Ctx::close_sse_stream`).
+        let readers = stream.reader_token();
+        let stop = async move {
+            tokio::select! {
+                () = stop => {},
+                () = readers.cancelled() => {},
+            }
+        };
         return sse_response(stream, cursor, false, (global, per_session, in_use), stop);
     }
     let stream = EventStream::new(
