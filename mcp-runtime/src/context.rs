@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use crate::protocol::ProtocolVersion;
-use crate::protocol::jsonrpc::RequestId;
 use crate::protocol::client::ClientCapabilities;
 use crate::protocol::elicitation::{ElicitResult, Elicitation};
+use crate::protocol::jsonrpc::RequestId;
 use crate::protocol::meta::LogLevel;
 use crate::protocol::sampling::{CreateMessage, SamplingResult};
 use crate::server::client_requests::{ClientLink, ClientRequestError};
@@ -269,7 +269,10 @@ impl Ctx {
     /// unless configured). On 2026-07-28 the call is answered with `input_required` and runs
     /// again from the start when the client retries with the answer (Multi Round-Trip Requests):
     /// there, a tool must do the same things up to its client requests on every run.
-    pub async fn sample(&self, request: CreateMessage) -> Result<SamplingResult, ClientRequestError> {
+    pub async fn sample(
+        &self,
+        request: CreateMessage,
+    ) -> Result<SamplingResult, ClientRequestError> {
         self.client.send(self, request).await
     }
 

@@ -2,8 +2,8 @@
 
 pub use crate::protocol::meta::LogLevel;
 pub use crate::{
-    ArgumentErrorChannel, BooleanField, CallToolResult, ClientRequestError, Content,
-    CreateMessage, Ctx, ElicitAction, ElicitResult, Elicitation, FormSchema, IntegerField, Json,
-    McpServer, MultiSelect, NumberField, SamplingMessage, SamplingResult, Server, SingleSelect,
-    StringField, ToolError, UnknownArguments, mcp_server, server_info, tool,
+    ArgumentErrorChannel, BooleanField, CallToolResult, ClientRequestError, Content, CreateMessage,
+    Ctx, ElicitAction, ElicitResult, Elicitation, FormSchema, IntegerField, Json, McpServer,
+    MultiSelect, NumberField, SamplingMessage, SamplingResult, Server, SingleSelect, StringField,
+    ToolError, UnknownArguments, mcp_server, server_info, tool,
 };

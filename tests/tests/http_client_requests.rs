@@ -39,7 +39,11 @@ async fn a_call_that_asks_turns_into_a_stream_and_the_answer_comes_by_post() {
     let client = Client::new(server.url());
     let session = LegacySession::open_with(&client, "2025-11-25", caps()).await;
     // No progressToken, no log level: the answer is SSE only because the tool asks.
-    let mut stream = open(&session, &call(1, "test_elicitation", json!({"message": "Who?"}))).await;
+    let mut stream = open(
+        &session,
+        &call(1, "test_elicitation", json!({"message": "Who?"})),
+    )
+    .await;
     assert_eq!(stream.status, 200);
     assert_eq!(
         stream.headers.get("content-type").unwrap(),
@@ -67,14 +71,20 @@ async fn a_call_that_asks_turns_into_a_stream_and_the_answer_comes_by_post() {
         answer["result"]["content"][0]["text"],
         r#"action=accept, content={"email":"a@b.c","username":"ada"}"#
     );
-    assert!(stream.next(WAIT).await.is_none(), "the stream ends with the answer");
+    assert!(
+        stream.next(WAIT).await.is_none(),
+        "the stream ends with the answer"
+    );
 
     // A client error reaches the tool the same way.
     let mut stream = open(&session, &call(2, "test_sampling", json!({"prompt": "p"}))).await;
     let request = stream.next_message(WAIT).await.expect("the request");
     assert_eq!(request["method"], "sampling/createMessage");
     let refused = session
-        .respond(&request["id"], Err(json!({"code": -32600, "message": "no model"})))
+        .respond(
+            &request["id"],
+            Err(json!({"code": -32600, "message": "no model"})),
+        )
         .await;
     assert_eq!(refused.status, 202);
     let answer = stream.next_message(WAIT).await.expect("the call's answer");
@@ -90,12 +100,18 @@ async fn calls_that_send_nothing_stay_plain_json() {
     let client = Client::new(server.url());
     let mut session = LegacySession::open(&client, "2025-11-25").await;
     let added = session
-        .request("tools/call", json!({"name": "test_add", "arguments": {"a": 1, "b": 2}}))
+        .request(
+            "tools/call",
+            json!({"name": "test_add", "arguments": {"a": 1, "b": 2}}),
+        )
         .await;
     assert_eq!(added.header("content-type"), Some("application/json"));
     // Without the capability the tool fails at once, nothing is sent: still JSON.
     let refused = session
-        .request("tools/call", json!({"name": "test_sampling", "arguments": {"prompt": "p"}}))
+        .request(
+            "tools/call",
+            json!({"name": "test_sampling", "arguments": {"prompt": "p"}}),
+        )
         .await;
     assert_eq!(refused.header("content-type"), Some("application/json"));
     assert!(
@@ -123,25 +139,38 @@ async fn timeouts_and_cancellation_drop_the_pending_request() {
     );
     // Answered too late: accepted (202), completes nothing.
     let late = session
-        .respond(&request["id"], Ok(json!({"role": "assistant", "model": "m",
-            "content": {"type": "text", "text": "late"}})))
+        .respond(
+            &request["id"],
+            Ok(json!({"role": "assistant", "model": "m",
+            "content": {"type": "text", "text": "late"}})),
+        )
         .await;
     assert_eq!(late.status, 202);
 
     let mut stream = open(
         &session,
-        &call(2, "test_elicitation", json!({"message": "m", "timeout_ms": 20000})),
+        &call(
+            2,
+            "test_elicitation",
+            json!({"message": "m", "timeout_ms": 20000}),
+        ),
     )
     .await;
     let request = stream.next_message(WAIT).await.expect("the request");
     let cancel = session
-        .notify("notifications/cancelled", json!({"requestId": 2, "reason": "gave up"}))
+        .notify(
+            "notifications/cancelled",
+            json!({"requestId": 2, "reason": "gave up"}),
+        )
         .await;
     assert_eq!(cancel.status, 202);
     let dropped = stream.next_message(WAIT).await.expect("a cancellation");
     assert_eq!(dropped["method"], "notifications/cancelled");
     assert_eq!(dropped["params"]["requestId"], request["id"]);
-    assert!(stream.next_message(WAIT).await.is_none(), "no answer to a cancelled call");
+    assert!(
+        stream.next_message(WAIT).await.is_none(),
+        "no answer to a cancelled call"
+    );
     assert!(
         server
             .stderr_contains("\"outcome\":\"cancelled\"", WAIT)
@@ -159,7 +188,10 @@ async fn without_a_stream_slot_a_request_fails_instead_of_waiting() {
     let standalone = client.open_sse(Method::GET, &headers, None).await;
     assert_eq!(standalone.status, 200);
     let reply = client
-        .post(&call(1, "test_elicitation", json!({"message": "m"})), &session.headers())
+        .post(
+            &call(1, "test_elicitation", json!({"message": "m"})),
+            &session.headers(),
+        )
         .await;
     assert_eq!(reply.header("content-type"), Some("application/json"));
     assert_eq!(
@@ -218,12 +250,18 @@ async fn a_closed_stream_resumes_with_last_event_id_and_gets_the_answer() {
         .await;
     assert_eq!(answered.status, 202);
     let answer = resumed.next_message(WAIT).await.expect("the answer");
-    assert_eq!(answer["result"]["content"][0]["text"], "action=cancel, content={}");
+    assert_eq!(
+        answer["result"]["content"][0]["text"],
+        "action=cancel, content={}"
+    );
 
     // Before 2025-11-25 streams are not resumable: nothing is closed, the answer is JSON.
     let old = LegacySession::open(&client, "2025-06-18").await;
     let reply = client
-        .post(&call(3, "test_reconnection", json!({"ms": 0})), &old.headers())
+        .post(
+            &call(3, "test_reconnection", json!({"ms": 0})),
+            &old.headers(),
+        )
         .await;
     assert_eq!(
         reply.json()["result"]["content"][0]["text"],
@@ -247,7 +285,10 @@ async fn modern_calls_answer_input_required_and_complete_on_retry() {
     assert_eq!(first.header("content-type"), Some("application/json"));
     let result = &first.json()["result"];
     assert_eq!(result["resultType"], "input_required", "{result}");
-    assert_eq!(result["inputRequests"]["user_name"]["method"], "elicitation/create");
+    assert_eq!(
+        result["inputRequests"]["user_name"]["method"],
+        "elicitation/create"
+    );
     assert!(result["_meta"]["io.modelcontextprotocol/serverInfo"].is_object());
     let retry = with_caps(json!({
         "inputResponses": {"user_name": {"action": "accept", "content": {"name": "Alice"}}},

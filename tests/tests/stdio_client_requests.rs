@@ -68,7 +68,12 @@ fn without_the_capability_nothing_is_sent_and_the_tool_fails_at_once() {
 fn the_tool_gets_the_clients_answers() {
     let mut server = spawn(&[]);
     server.initialize_with("2025-11-25", BOTH());
-    let request = call_until_request(&mut server, "c1", "test_sampling", json!({"prompt": "2+2?"}));
+    let request = call_until_request(
+        &mut server,
+        "c1",
+        "test_sampling",
+        json!({"prompt": "2+2?"}),
+    );
     assert_eq!(request["method"], "sampling/createMessage");
     assert_eq!(request["id"], "s-1");
     assert_eq!(
@@ -76,16 +81,25 @@ fn the_tool_gets_the_clients_answers() {
         json!({"messages": [{"role": "user", "content": {"type": "text", "text": "2+2?"}}],
             "maxTokens": 100})
     );
-    server.send(&json!({"jsonrpc": "2.0", "id": "s-1", "result": {"role": "assistant",
-        "content": {"type": "text", "text": "4"}, "model": "m-1", "stopReason": "endTurn"}}));
+    server.send(
+        &json!({"jsonrpc": "2.0", "id": "s-1", "result": {"role": "assistant",
+        "content": {"type": "text", "text": "4"}, "model": "m-1", "stopReason": "endTurn"}}),
+    );
     let (answer, _) = answer_of(&mut server, "c1");
     assert_eq!(first_text(&answer), "LLM response: 4 (model m-1)");
 
-    server.send(&json!({"jsonrpc": "2.0", "id": "c2", "method": "tools/call",
-        "params": {"name": "test_elicitation", "arguments": {"message": "Who are you?"}}}));
-    let line = server.recv_line(mcp_tests::LINE_TIMEOUT).expect("a request");
+    server.send(
+        &json!({"jsonrpc": "2.0", "id": "c2", "method": "tools/call",
+        "params": {"name": "test_elicitation", "arguments": {"message": "Who are you?"}}}),
+    );
+    let line = server
+        .recv_line(mcp_tests::LINE_TIMEOUT)
+        .expect("a request");
     // The form's fields arrive in the order the tool gave them (not sorted).
-    assert!(line.find("\"username\"").unwrap() < line.find("\"email\"").unwrap(), "{line}");
+    assert!(
+        line.find("\"username\"").unwrap() < line.find("\"email\"").unwrap(),
+        "{line}"
+    );
     let request: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(request["method"], "elicitation/create");
     assert_eq!(request["id"], "s-2", "ids are never reused in a session");
@@ -96,8 +110,10 @@ fn the_tool_gets_the_clients_answers() {
         params["requestedSchema"]["required"],
         json!(["username", "email"])
     );
-    server.send(&json!({"jsonrpc": "2.0", "id": "s-2", "result": {"action": "accept",
-        "content": {"username": "ada", "email": "ada@example.com"}}}));
+    server.send(
+        &json!({"jsonrpc": "2.0", "id": "s-2", "result": {"action": "accept",
+        "content": {"username": "ada", "email": "ada@example.com"}}}),
+    );
     let (answer, _) = answer_of(&mut server, "c2");
     assert_eq!(
         first_text(&answer),
@@ -117,7 +133,12 @@ fn the_tool_gets_the_clients_answers() {
     // 2025-06-18 has forms but no modes: `mode` is not sent.
     let mut older = spawn(&[]);
     older.initialize_with("2025-06-18", json!({"elicitation": {}}));
-    let request = call_until_request(&mut older, "o1", "test_elicitation", json!({"message": "m"}));
+    let request = call_until_request(
+        &mut older,
+        "o1",
+        "test_elicitation",
+        json!({"message": "m"}),
+    );
     assert!(request["params"].get("mode").is_none(), "{request}");
 }
 
@@ -135,7 +156,12 @@ fn errors_and_garbled_answers_reach_the_tool() {
         "the client answered with error -1: User rejected sampling request"
     );
 
-    let request = call_until_request(&mut server, "c2", "test_elicitation", json!({"message": "m"}));
+    let request = call_until_request(
+        &mut server,
+        "c2",
+        "test_elicitation",
+        json!({"message": "m"}),
+    );
     server.send(&json!({"jsonrpc": "2.0", "id": request["id"], "result": {"action": "maybe"}}));
     let (answer, _) = answer_of(&mut server, "c2");
     assert_eq!(
@@ -146,7 +172,10 @@ fn errors_and_garbled_answers_reach_the_tool() {
     server.send(&json!({"jsonrpc": "2.0", "id": "s-99", "result": {"secret": "payload-77"}}));
     let stderr = server.wait_for_stderr("response to no pending request ignored");
     assert!(!stderr.contains("payload-77"));
-    assert_eq!(server.call("test_add", json!({"a": 1, "b": 2}))["result"]["content"][0]["text"], "3");
+    assert_eq!(
+        server.call("test_add", json!({"a": 1, "b": 2}))["result"]["content"][0]["text"],
+        "3"
+    );
 }
 
 #[test]
@@ -163,8 +192,10 @@ fn an_unanswered_request_times_out_and_is_cancelled() {
     // basic/index "Timeouts": the sender SHOULD issue a cancellation notification.
     assert_eq!(
         before,
-        [json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
-            "params": {"requestId": request["id"], "reason": "the server stopped waiting"}})]
+        [
+            json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+            "params": {"requestId": request["id"], "reason": "the server stopped waiting"}})
+        ]
     );
     assert_eq!(
         first_text(&answer),
@@ -182,9 +213,16 @@ fn an_unanswered_request_times_out_and_is_cancelled() {
 fn cancelling_the_call_drops_the_pending_request() {
     let mut server = spawn(&[]);
     server.initialize_with("2025-11-25", BOTH());
-    let request = call_until_request(&mut server, "c1", "test_elicitation", json!({"message": "m"}));
-    server.send(&json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
-        "params": {"requestId": "c1", "reason": "user gave up"}}));
+    let request = call_until_request(
+        &mut server,
+        "c1",
+        "test_elicitation",
+        json!({"message": "m"}),
+    );
+    server.send(
+        &json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+        "params": {"requestId": "c1", "reason": "user gave up"}}),
+    );
     let cancelled = server.recv();
     assert_eq!(cancelled["method"], "notifications/cancelled");
     assert_eq!(cancelled["params"]["requestId"], request["id"]);
@@ -192,7 +230,10 @@ fn cancelling_the_call_drops_the_pending_request() {
     server.send(&json!({"jsonrpc": "2.0", "id": request["id"], "result": {"action": "cancel"}}));
     assert_eq!(server.recv_line(Duration::from_millis(500)), None);
     server.wait_for_stderr("response to no pending request ignored");
-    assert_eq!(server.call("test_add", json!({"a": 2, "b": 2}))["result"]["content"][0]["text"], "4");
+    assert_eq!(
+        server.call("test_add", json!({"a": 2, "b": 2}))["result"]["content"][0]["text"],
+        "4"
+    );
 }
 
 /// A request that cannot be queued fails the tool instead of vanishing: stdout is not read
@@ -213,12 +254,16 @@ fn a_full_writer_fails_the_request_instead_of_dropping_it() {
         stdin.flush().unwrap();
     };
     let mut line = String::new();
-    send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+    send(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": "2025-11-25", "capabilities": BOTH(),
-        "clientInfo": {"name": "t", "version": "0"}}}));
+        "clientInfo": {"name": "t", "version": "0"}}}),
+    );
     stdout.read_line(&mut line).unwrap();
     send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
-    send(json!({"jsonrpc": "2.0", "id": 2, "method": "logging/setLevel", "params": {"level": "info"}}));
+    send(
+        json!({"jsonrpc": "2.0", "id": 2, "method": "logging/setLevel", "params": {"level": "info"}}),
+    );
     line.clear();
     stdout.read_line(&mut line).unwrap();
     send(json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
@@ -247,7 +292,9 @@ fn a_full_writer_fails_the_request_instead_of_dropping_it() {
         ),
         "{text}"
     );
-    let sent: u32 = text["sent ".len()..text.find(';').unwrap()].parse().unwrap();
+    let sent: u32 = text["sent ".len()..text.find(';').unwrap()]
+        .parse()
+        .unwrap();
     assert!(sent < 5000, "the writer was behind: {text}");
     assert!(!elicited);
     let _ = child.kill();
@@ -277,7 +324,10 @@ fn exchange(server: &mut StdioServer, message: Value) -> Value {
 fn modern_calls_ask_through_input_required_rounds() {
     let mut server = spawn(&[]);
     let caps = json!({"elicitation": {}});
-    let first = exchange(&mut server, modern_call(1, "test_two_questions", caps.clone(), json!({})));
+    let first = exchange(
+        &mut server,
+        modern_call(1, "test_two_questions", caps.clone(), json!({})),
+    );
     let result = &first["result"];
     assert_eq!(result["resultType"], "input_required");
     assert_eq!(
@@ -286,17 +336,27 @@ fn modern_calls_ask_through_input_required_rounds() {
             "message": "What is your name?", "requestedSchema": {"type": "object",
             "properties": {"name": {"type": "string"}}, "required": ["name"]}}}})
     );
-    let state = result["requestState"].as_str().expect("a requestState").to_owned();
+    let state = result["requestState"]
+        .as_str()
+        .expect("a requestState")
+        .to_owned();
 
     let name = json!({"1": {"action": "accept", "content": {"name": "Ada"}}});
     let second = exchange(
         &mut server,
-        modern_call(2, "test_two_questions", caps.clone(),
-            json!({"inputResponses": name, "requestState": state})),
+        modern_call(
+            2,
+            "test_two_questions",
+            caps.clone(),
+            json!({"inputResponses": name, "requestState": state}),
+        ),
     );
     let result = &second["result"];
     assert_eq!(result["resultType"], "input_required", "{second}");
-    assert_eq!(result["inputRequests"]["2"]["params"]["message"], "How old are you?");
+    assert_eq!(
+        result["inputRequests"]["2"]["params"]["message"],
+        "How old are you?"
+    );
     assert!(result["inputRequests"].get("1").is_none());
     let state2 = result["requestState"].as_str().unwrap().to_owned();
     assert_ne!(state, state2);
@@ -305,8 +365,12 @@ fn modern_calls_ask_through_input_required_rounds() {
     let age = json!({"2": {"action": "accept", "content": {"age": 36}}});
     let third = exchange(
         &mut server,
-        modern_call(3, "test_two_questions", caps.clone(),
-            json!({"inputResponses": age, "requestState": state2})),
+        modern_call(
+            3,
+            "test_two_questions",
+            caps.clone(),
+            json!({"inputResponses": age, "requestState": state2}),
+        ),
     );
     assert_eq!(third["result"]["resultType"], "complete", "{third}");
     assert_eq!(
@@ -317,8 +381,12 @@ fn modern_calls_ask_through_input_required_rounds() {
     // A missing answer is asked for again (MRTR "Error Handling": SHOULD, not an error).
     let missing = exchange(
         &mut server,
-        modern_call(4, "test_two_questions", caps.clone(),
-            json!({"inputResponses": {"other": {}}, "requestState": state})),
+        modern_call(
+            4,
+            "test_two_questions",
+            caps.clone(),
+            json!({"inputResponses": {"other": {}}, "requestState": state}),
+        ),
     );
     assert_eq!(missing["result"]["resultType"], "input_required");
     assert!(missing["result"]["inputRequests"].get("1").is_some());
@@ -326,8 +394,12 @@ fn modern_calls_ask_through_input_required_rounds() {
     // A garbled answer, a tampered or foreign state, a wrong shape: -32602.
     let garbled = exchange(
         &mut server,
-        modern_call(5, "test_two_questions", caps.clone(),
-            json!({"inputResponses": {"1": {"action": "maybe"}}, "requestState": state})),
+        modern_call(
+            5,
+            "test_two_questions",
+            caps.clone(),
+            json!({"inputResponses": {"1": {"action": "maybe"}}, "requestState": state}),
+        ),
     );
     assert_eq!(garbled["error"]["code"], -32602);
     assert_eq!(
@@ -339,15 +411,25 @@ fn modern_calls_ask_through_input_required_rounds() {
         json!({"inputResponses": [1]}),
         json!({"requestState": 7}),
     ] {
-        let refused = exchange(&mut server, modern_call(6, "test_two_questions", caps.clone(), extra));
+        let refused = exchange(
+            &mut server,
+            modern_call(6, "test_two_questions", caps.clone(), extra),
+        );
         assert_eq!(refused["error"]["code"], -32602, "{refused}");
     }
     let foreign = exchange(
         &mut server,
-        modern_call(7, "test_input_required_result_elicitation", caps.clone(),
-            json!({"inputResponses": name, "requestState": state})),
+        modern_call(
+            7,
+            "test_input_required_result_elicitation",
+            caps.clone(),
+            json!({"inputResponses": name, "requestState": state}),
+        ),
     );
-    assert_eq!(foreign["error"]["code"], -32602, "a state is bound to its tool: {foreign}");
+    assert_eq!(
+        foreign["error"]["code"], -32602,
+        "a state is bound to its tool: {foreign}"
+    );
 
     // Requests the client did not declare are never put in `inputRequests`.
     let refused = exchange(
@@ -365,16 +447,26 @@ fn modern_keys_can_be_named_and_sampling_works_the_same_way() {
     let caps = json!({"elicitation": {}, "sampling": {}});
     let first = exchange(
         &mut server,
-        modern_call(1, "test_input_required_result_elicitation", caps.clone(), json!({})),
+        modern_call(
+            1,
+            "test_input_required_result_elicitation",
+            caps.clone(),
+            json!({}),
+        ),
     );
     let requests = &first["result"]["inputRequests"];
     assert_eq!(requests["user_name"]["method"], "elicitation/create");
     let state = first["result"]["requestState"].clone();
     let done = exchange(
         &mut server,
-        modern_call(2, "test_input_required_result_elicitation", caps.clone(), json!({
+        modern_call(
+            2,
+            "test_input_required_result_elicitation",
+            caps.clone(),
+            json!({
             "inputResponses": {"user_name": {"action": "accept", "content": {"name": "Alice"}}},
-            "requestState": state})),
+            "requestState": state}),
+        ),
     );
     assert_eq!(first_text(&done), "Hello, Alice!");
 
@@ -387,7 +479,10 @@ fn modern_keys_can_be_named_and_sampling_works_the_same_way() {
     let mut call = modern_call(4, "test_sampling", caps.clone(), json!({}));
     call["params"]["arguments"] = json!({"prompt": "Capital of France?"});
     let asked = exchange(&mut server, call.clone());
-    assert_eq!(asked["result"]["inputRequests"]["1"]["method"], "sampling/createMessage");
+    assert_eq!(
+        asked["result"]["inputRequests"]["1"]["method"],
+        "sampling/createMessage"
+    );
     call["id"] = json!(5);
     call["params"]["inputResponses"] = json!({"1": {"role": "assistant",
         "content": {"type": "text", "text": "Paris"}, "model": "m"}});

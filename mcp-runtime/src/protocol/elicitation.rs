@@ -216,7 +216,10 @@ mod tests {
             serde_json::from_str(&link.params_json(ProtocolVersion::V2026_07_28)).unwrap();
         assert!(modern.get("elicitationId").is_none());
         assert_eq!(link.id(), Some("e-1"));
-        assert_ne!(Elicitation::url("a", "b").id(), Elicitation::url("a", "b").id());
+        assert_ne!(
+            Elicitation::url("a", "b").id(),
+            Elicitation::url("a", "b").id()
+        );
     }
 
     #[test]

@@ -345,29 +345,44 @@ mod tests {
     #[test]
     fn fields_have_the_shapes_of_the_2025_11_25_schema() {
         let form = FormSchema::new()
-            .required("name", StringField::new().default("John Doe").max_length(50))
+            .required(
+                "name",
+                StringField::new().default("John Doe").max_length(50),
+            )
             .optional("age", IntegerField::new().default(30))
             .optional("score", NumberField::new().default(95.5))
             .optional("verified", BooleanField::new().default(true))
             .optional("a", SingleSelect::new(["x", "y"]).default("x"))
             .optional("b", SingleSelect::titled([("#f00", "Red")]))
-            .optional("c", SingleSelect::legacy_titled([("o1", "One"), ("o2", "Two")]))
+            .optional(
+                "c",
+                SingleSelect::legacy_titled([("o1", "One"), ("o2", "Two")]),
+            )
             .optional("d", MultiSelect::new(["x"]).min_items(1).default(["x"]))
             .optional("e", MultiSelect::titled([("v", "V")]).title("E"));
         let json = form.to_json();
         let p = &json["properties"];
         assert_eq!(json["type"], "object");
         assert_eq!(json["required"], json!(["name"]));
-        assert_eq!(p["name"], json!({"type": "string", "default": "John Doe", "maxLength": 50}));
+        assert_eq!(
+            p["name"],
+            json!({"type": "string", "default": "John Doe", "maxLength": 50})
+        );
         assert_eq!(p["age"], json!({"type": "integer", "default": 30}));
         assert_eq!(p["score"]["default"], json!(95.5));
         assert_eq!(p["verified"]["default"], json!(true));
-        assert_eq!(p["a"], json!({"type": "string", "enum": ["x", "y"], "default": "x"}));
+        assert_eq!(
+            p["a"],
+            json!({"type": "string", "enum": ["x", "y"], "default": "x"})
+        );
         assert_eq!(p["b"]["oneOf"], json!([{"const": "#f00", "title": "Red"}]));
         assert_eq!(p["c"]["enumNames"], json!(["One", "Two"]));
         assert_eq!(p["d"]["items"], json!({"type": "string", "enum": ["x"]}));
         assert_eq!(p["d"]["default"], json!(["x"]));
-        assert_eq!(p["e"]["items"]["anyOf"], json!([{"const": "v", "title": "V"}]));
+        assert_eq!(
+            p["e"]["items"]["anyOf"],
+            json!([{"const": "v", "title": "V"}])
+        );
         // Serialised directly, the fields keep their order.
         let text = serde_json::to_string(&form).unwrap();
         let positions: Vec<usize> = ["\"name\"", "\"age\"", "\"score\"", "\"verified\"", "\"e\""]

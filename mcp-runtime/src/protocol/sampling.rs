@@ -339,7 +339,11 @@ impl CreateMessage {
         }
         let mut preferences = Map::new();
         if !self.model_hints.is_empty() {
-            let hints: Vec<Value> = self.model_hints.iter().map(|n| json!({"name": n})).collect();
+            let hints: Vec<Value> = self
+                .model_hints
+                .iter()
+                .map(|n| json!({"name": n}))
+                .collect();
             preferences.insert("hints".into(), Value::Array(hints));
         }
         let names = ["costPriority", "speedPriority", "intelligencePriority"];
@@ -462,7 +466,9 @@ mod tests {
             {"type": "tool_use", "id": "c1", "name": "weather", "input": {"city": "Paris"}},
             {"type": "future_block", "x": 1}]});
         let result = SamplingResult::from_json(many).expect("a valid result");
-        assert!(matches!(&result.content[0], SamplingContent::ToolUse { name, .. } if name == "weather"));
+        assert!(
+            matches!(&result.content[0], SamplingContent::ToolUse { name, .. } if name == "weather")
+        );
         assert!(matches!(&result.content[1], SamplingContent::Other(_)));
         assert_eq!(result.text(), None);
         for garbled in [

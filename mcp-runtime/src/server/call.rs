@@ -280,6 +280,9 @@ impl Session {
                 false => ended,
             };
             outbound.finish();
+            if let Some(round) = &round {
+                round.end();
+            }
             session
                 .in_flight
                 .lock()

@@ -205,7 +205,10 @@ impl ClientCall for Elicitation {
     ) -> Result<(), ClientRequestError> {
         // Elicitation exists from 2025-06-18 on, URL mode from 2025-11-25 on.
         let (method, since) = match self.is_url() {
-            true => ("elicitation/create (url mode)", ProtocolVersion::V2025_11_25),
+            true => (
+                "elicitation/create (url mode)",
+                ProtocolVersion::V2025_11_25,
+            ),
             false => ("elicitation/create", ProtocolVersion::V2025_06_18),
         };
         if version < since {
@@ -217,7 +220,10 @@ impl ClientCall for Elicitation {
             true => (capabilities.elicitation_url(), "elicitation.url"),
             // Before 2025-11-25 there were no modes: any `elicitation` object means forms.
             false if version < ProtocolVersion::V2025_11_25 => (
-                capabilities.as_json().get("elicitation").is_some_and(Value::is_object),
+                capabilities
+                    .as_json()
+                    .get("elicitation")
+                    .is_some_and(Value::is_object),
                 "elicitation",
             ),
             false => (capabilities.elicitation_form(), "elicitation.form"),

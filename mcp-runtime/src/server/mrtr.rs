@@ -105,6 +105,9 @@ pub(crate) struct InputRound {
     progress: Mutex<Progress>,
     /// Cancelled when the run needs input it does not have (or got a garbled answer).
     interrupted: CancellationToken,
+    /// Cancelled when the call has been answered: a request still waiting (in a task the tool
+    /// spawned) gives up.
+    ended: CancellationToken,
 }
 
 #[derive(Debug, Default)]
@@ -125,7 +128,8 @@ impl InputRound {
         input_responses: Option<Value>,
         request_state: Option<Value>,
     ) -> Result<Self, ErrorObject> {
-        let invalid = |why: &str| ErrorObject::new(INVALID_PARAMS, format!("Invalid params: {why}"));
+        let invalid =
+            |why: &str| ErrorObject::new(INVALID_PARAMS, format!("Invalid params: {why}"));
         let responses = match input_responses {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(responses)) => responses,
@@ -159,6 +163,7 @@ impl InputRound {
             next: AtomicUsize::new(0),
             progress: Mutex::default(),
             interrupted: CancellationToken::new(),
+            ended: CancellationToken::new(),
         })
     }
 
@@ -171,12 +176,18 @@ impl InputRound {
         self.interrupted.cancelled().await
     }
 
+    /// The call has been answered.
+    pub(crate) fn end(&self) {
+        self.ended.cancel();
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Progress> {
         self.progress.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The answer to `call` if the client gave it; otherwise the request is noted and the run
-    /// stops here (this future never completes: the call is answered `input_required`).
+    /// stops here (the call is answered `input_required`, and this future completes only if it
+    /// outlived the call, with [`ClientRequestError::NoChannel`]).
     pub(crate) async fn ask<C: ClientCall>(
         &self,
         ctx: &Ctx,
@@ -185,7 +196,9 @@ impl InputRound {
         let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         let key = call.options().key.clone().unwrap_or_else(|| n.to_string());
         let params = call.params_json(ctx.protocol_version());
-        let asked = hex(&Sha256::digest(format!("{}\n{params}", C::METHOD).as_bytes()));
+        let asked = hex(&Sha256::digest(
+            format!("{}\n{params}", C::METHOD).as_bytes(),
+        ));
         match self.answers.get(&key) {
             Some((response, answered)) if *answered == asked => {
                 match C::parse(response.clone()) {
@@ -206,7 +219,8 @@ impl InputRound {
             }
         }
         self.interrupted.cancel();
-        std::future::pending().await
+        self.ended.cancelled().await;
+        Err(ClientRequestError::NoChannel)
     }
 
     /// The answer to a call stopped for input: `input_required` with the requests and the
@@ -323,9 +337,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(round.answers.keys().collect::<Vec<_>>(), ["1"]);
-        let without_state =
-            InputRound::open(&key, &binding, ClientCapabilities::none(), Some(responses), None)
-                .unwrap();
+        let without_state = InputRound::open(
+            &key,
+            &binding,
+            ClientCapabilities::none(),
+            Some(responses),
+            None,
+        )
+        .unwrap();
         assert!(without_state.answers.is_empty());
         for (responses, state) in [(json!([1]), None), (json!({}), Some(json!(5)))] {
             let refused = InputRound::open(

@@ -284,7 +284,10 @@ impl TestServer {
         ctx: &Ctx,
     ) -> Result<String, ClientRequestError> {
         let form = FormSchema::new()
-            .optional("untitledSingle", SingleSelect::new(["option1", "option2", "option3"]))
+            .optional(
+                "untitledSingle",
+                SingleSelect::new(["option1", "option2", "option3"]),
+            )
             .optional(
                 "titledSingle",
                 SingleSelect::titled([("value1", "First Option"), ("value2", "Second Option")]),
@@ -293,7 +296,10 @@ impl TestServer {
                 "legacyEnum",
                 SingleSelect::legacy_titled([("opt1", "Option One"), ("opt2", "Option Two")]),
             )
-            .optional("untitledMulti", MultiSelect::new(["option1", "option2", "option3"]))
+            .optional(
+                "untitledMulti",
+                MultiSelect::new(["option1", "option2", "option3"]),
+            )
             .optional(
                 "titledMulti",
                 MultiSelect::titled([("value1", "First Choice"), ("value2", "Second Choice")]),
@@ -333,7 +339,9 @@ impl TestServer {
         )
         .key("user_name");
         let answer = ctx.elicit(request).await?;
-        let name = answer.accepted().and_then(|c| c.get("name")?.as_str().map(str::to_owned));
+        let name = answer
+            .accepted()
+            .and_then(|c| c.get("name")?.as_str().map(str::to_owned));
         Ok(format!("Hello, {}!", name.unwrap_or_default()))
     }
 

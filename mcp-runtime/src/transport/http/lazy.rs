@@ -121,7 +121,10 @@ impl LazyStream {
         }
         let options = &self.app.options;
         let global = self.app.streams.try_take(options.max_streams)?;
-        let per_session = self.held.streams.try_take(options.max_streams_per_session)?;
+        let per_session = self
+            .held
+            .streams
+            .try_take(options.max_streams_per_session)?;
         let decide = state.decide.take()?;
         let id = crate::server::ids::random_id();
         let stream = EventStream::new(Some(id), StreamKind::Request, self.app.limits);

@@ -173,7 +173,15 @@ async fn legacy(
     }
     // Transports, "Sending Messages to the Server": a response or notification the server
     // accepts MUST get 202 with no body (`Reply::Silent`).
-    answer(app, session, Some(held), value, None, Era::Legacy(negotiated)).await
+    answer(
+        app,
+        session,
+        Some(held),
+        value,
+        None,
+        Era::Legacy(negotiated),
+    )
+    .await
 }
 
 async fn initialize(app: &Arc<App>, value: Value) -> Response {
