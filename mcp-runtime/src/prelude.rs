@@ -2,6 +2,7 @@
 
 pub use crate::protocol::meta::LogLevel;
 pub use crate::{
-    ArgumentErrorChannel, CallToolResult, Content, Ctx, Json, McpServer, Server, ToolError,
-    UnknownArguments, mcp_server, server_info, tool,
+    ArgumentErrorChannel, Blob, CallToolResult, CompletionRequest, Completions, Content, Ctx, Json,
+    McpServer, PromptMessage, PromptMessages, ResourceContents, Server, ToolError,
+    UnknownArguments, mcp_server, prompt, resource, server_info, tool,
 };
