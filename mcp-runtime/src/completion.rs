@@ -7,8 +7,11 @@ use std::pin::Pin;
 
 use serde_json::{Value, json};
 
+use crate::tool::{IntoToolFailure, ToolFailure};
+
 /// The future a completion hook runs as.
-pub type CompletionFuture<'a> = Pin<Box<dyn Future<Output = Completions> + Send + 'a>>;
+pub type CompletionFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Completions, ToolFailure>> + Send + 'a>>;
 
 /// A completion hook of a server whose state is `S`.
 pub type CompleteHook<S> = for<'a> fn(&'a S, CompletionRequest) -> CompletionFuture<'a>;
@@ -83,36 +86,44 @@ impl Completions {
 }
 
 /// Turns a completion hook's return value into [`Completions`]: `Vec<String>`,
-/// `Vec<&'static str>` or `Completions`.
+/// `Vec<&'static str>`, `Completions`, or a `Result` of one of these (errors are classed as for
+/// tools, and answered as JSON-RPC errors).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be returned from a completion hook",
-    note = "return `Vec<String>`, `Vec<&'static str>` or `Completions`"
+    note = "return `Vec<String>`, `Vec<&'static str>`, `Completions`, or a `Result<_, ToolError>` of one of these"
 )]
 pub trait IntoCompletions {
-    /// The value as completions.
-    fn into_completions(self) -> Completions;
+    /// The value as completions, or the failure it stands for.
+    fn into_completions(self) -> Result<Completions, ToolFailure>;
 }
 
 impl IntoCompletions for Completions {
-    fn into_completions(self) -> Completions {
-        self
+    fn into_completions(self) -> Result<Completions, ToolFailure> {
+        Ok(self)
     }
 }
 
 impl IntoCompletions for Vec<String> {
-    fn into_completions(self) -> Completions {
-        Completions {
+    fn into_completions(self) -> Result<Completions, ToolFailure> {
+        Ok(Completions {
             values: self,
             ..Completions::default()
-        }
+        })
     }
 }
 
 impl IntoCompletions for Vec<&'static str> {
-    fn into_completions(self) -> Completions {
+    fn into_completions(self) -> Result<Completions, ToolFailure> {
         self.into_iter()
             .map(str::to_owned)
             .collect::<Vec<_>>()
+            .into_completions()
+    }
+}
+
+impl<T: IntoCompletions, E: IntoToolFailure> IntoCompletions for Result<T, E> {
+    fn into_completions(self) -> Result<Completions, ToolFailure> {
+        self.map_err(IntoToolFailure::into_tool_failure)?
             .into_completions()
     }
 }
@@ -124,14 +135,14 @@ mod tests {
     #[test]
     fn long_lists_are_cut_at_one_hundred() {
         let values: Vec<String> = (0..150).map(|n| n.to_string()).collect();
-        let result = values.into_completions().into_json();
+        let result = values.into_completions().unwrap().into_json();
         assert_eq!(
             result["completion"]["values"].as_array().unwrap().len(),
             100
         );
         assert_eq!(result["completion"]["total"], 150);
         assert_eq!(result["completion"]["hasMore"], true);
-        let short = vec!["a"].into_completions().into_json();
+        let short = vec!["a"].into_completions().unwrap().into_json();
         assert_eq!(
             short,
             json!({"completion": {"values": ["a"], "hasMore": false}})

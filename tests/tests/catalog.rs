@@ -50,7 +50,9 @@ fn resources_and_templates_are_listed_in_pages() {
         json!({"uri": "test://static-text", "name": "static_text", "title": "Static text",
                "description": "A fixed text resource.", "mimeType": "text/plain"})
     );
-    let cursor = first["result"]["nextCursor"].as_str().expect("a second page");
+    let cursor = first["result"]["nextCursor"]
+        .as_str()
+        .expect("a second page");
     let second = server.request("resources/list", json!({"cursor": cursor}));
     let uris: Vec<&str> = second["result"]["resources"]
         .as_array()
@@ -161,8 +163,14 @@ fn bad_variables_errors_and_panics_are_answers_and_the_session_goes_on() {
         "item://7"
     );
     let log = server.wait_for_stderr("\"outcome\":\"panic\"");
-    assert!(!log.contains("holds a secret"), "panic payloads stay out of the log");
-    assert!(!log.contains("/home/alice"), "error messages stay out of the log");
+    assert!(
+        !log.contains("holds a secret"),
+        "panic payloads stay out of the log"
+    );
+    assert!(
+        !log.contains("/home/alice"),
+        "error messages stay out of the log"
+    );
 }
 
 #[test]
@@ -224,7 +232,11 @@ fn bad_prompt_requests_list_every_problem() {
         .collect();
     assert_eq!(
         violations,
-        [("/name", "required"), ("/tone", "format"), ("/times", "format")]
+        [
+            ("/name", "required"),
+            ("/tone", "format"),
+            ("/times", "format")
+        ]
     );
     let unknown = server.request("prompts/get", json!({"name": "nope"}));
     assert_eq!(unknown["error"]["code"], -32602);
@@ -326,7 +338,10 @@ fn modern_lists_and_reads_are_cacheable_and_subscribe_is_gone() {
         "resources/read",
         json!({"uri": "test://static-text", "_meta": modern_meta()}),
     );
-    assert_eq!(read["result"]["ttlMs"], 0, "contents may change at any time");
+    assert_eq!(
+        read["result"]["ttlMs"], 0,
+        "contents may change at any time"
+    );
     assert_eq!(read["result"]["cacheScope"], "public");
     let got = server.request(
         "prompts/get",
@@ -375,7 +390,9 @@ fn subscribed_stdio_sessions_hear_of_updates_and_only_of_theirs() {
     }
     assert_eq!(
         others,
-        [json!({"jsonrpc": "2.0", "method": "notifications/resources/updated", "params": {"uri": "item://5"}})]
+        [
+            json!({"jsonrpc": "2.0", "method": "notifications/resources/updated", "params": {"uri": "item://5"}})
+        ]
     );
 
     let unsubscribed = server.request("resources/unsubscribe", json!({"uri": "item://5"}));

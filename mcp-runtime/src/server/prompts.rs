@@ -1,12 +1,15 @@
 //! `prompts/list`, `prompts/get` and `completion/complete`.
 
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Instant;
 
+use futures_util::FutureExt;
 use serde_json::{Map, Value, json};
 
 use super::catalog::{HandlerEnd, RegisteredParam, handler_failure, log_handler};
+use super::panic_guard::Guarded;
 use super::session::{Answer, Session, encode_cursor, page_bounds};
 use crate::completion::{CompletionRequest, Completions};
 use crate::context::NotificationSink;
@@ -151,9 +154,20 @@ impl Session {
         let Some(hook) = &param.complete else {
             return Answer::Ready(Response::result(id, Completions::default().into_json()));
         };
-        let pending = hook(request);
+        let started = Instant::now();
+        let name = param.name;
+        let pending = AssertUnwindSafe(Guarded(hook(request))).catch_unwind();
         Answer::Pending(Box::pin(async move {
-            Some(Response::result(id, pending.await.into_json()))
+            Some(match pending.await {
+                Ok(Ok(completions)) => Response::result(id, completions.into_json()),
+                Ok(Err(failure)) => Response::error(
+                    Some(id),
+                    handler_failure(Some(failure), "completion", name, started),
+                ),
+                Err(_panic_payload) => {
+                    Response::error(Some(id), handler_failure(None, "completion", name, started))
+                }
+            })
         }))
     }
 }
