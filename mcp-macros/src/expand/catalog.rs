@@ -34,14 +34,15 @@ impl CatalogItem {
         sig: &mut syn::Signature,
         errors: &Errors,
     ) -> Option<Self> {
-        let uri = attr.uri?;
         let tool_attr = ToolAttr {
             name: attr.name,
             title: attr.title,
             description: attr.description,
             ..ToolAttr::default()
         };
+        // Read (and its `#[arg]`s removed) even without a URI, so that mistake is the only error.
         let def = ToolDef::from_fn(tool_attr, attrs, sig, errors);
+        let uri = attr.uri?;
         let variables = template_variables(&uri.value());
         let template = (!variables.is_empty() || uri.value().contains('{'))
             .then_some((&uri, variables.as_slice()));

@@ -2,7 +2,6 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
-use syn::spanned::Spanned;
 use syn::{ImplItem, ItemImpl};
 
 use super::catalog::{CatalogItem, CatalogKind};
@@ -231,16 +230,15 @@ fn take_handler_attr(attrs: &mut Vec<syn::Attribute>, errors: &Errors) -> Option
         })
     } else if ident == RESOURCE {
         let parsed = match bare {
-            true => syn::parse2::<ResourceAttr>(TokenStream::new()),
-            false => attr.parse_args::<ResourceAttr>(),
+            true => ResourceAttr::default(),
+            false => errors
+                .ok(attr.parse_args::<ResourceAttr>())
+                .unwrap_or_default(),
+        };
+        if parsed.uri.is_none() {
+            errors.spanned(&attr, "`#[resource]` needs `uri = \"…\"`: a fixed URI such as \"config://app\", or a template such as \"ticket://{id}\"");
         }
-        .map_err(|error| {
-            syn::Error::new(
-                if bare { attr.span() } else { error.span() },
-                error.to_string(),
-            )
-        });
-        HandlerAttr::Resource(errors.ok(parsed).unwrap_or_default())
+        HandlerAttr::Resource(parsed)
     } else {
         HandlerAttr::Prompt(match bare {
             true => PromptAttr::default(),

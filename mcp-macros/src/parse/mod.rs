@@ -181,11 +181,6 @@ impl Parse for ResourceAttr {
             }
             separator(input)?;
         }
-        if attr.uri.is_none() {
-            return Err(input.error(
-                "`#[resource]` needs `uri = \"…\"`: a fixed URI such as \"config://app\", or a template such as \"ticket://{id}\"",
-            ));
-        }
         Ok(attr)
     }
 }
