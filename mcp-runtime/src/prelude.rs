@@ -2,8 +2,10 @@
 
 pub use crate::protocol::meta::LogLevel;
 pub use crate::{
-    ArgumentErrorChannel, BooleanField, CallToolResult, ClientRequestError, Content, CreateMessage,
-    Ctx, ElicitAction, ElicitResult, Elicitation, FormSchema, IntegerField, Json, McpServer,
-    MultiSelect, NumberField, SamplingMessage, SamplingResult, Server, SingleSelect, StringField,
-    ToolError, UnknownArguments, mcp_server, server_info, tool,
+    ArgumentErrorChannel, Blob, BooleanField, CallToolResult, ClientRequestError,
+    CompletionRequest, Completions, Content, CreateMessage, Ctx, ElicitAction, ElicitResult,
+    Elicitation, FormSchema, IntegerField, Json, McpServer, MultiSelect, NumberField,
+    PromptMessage, PromptMessages, ResourceContents, SamplingMessage, SamplingResult, Server,
+    SingleSelect, StringField, ToolError, UnknownArguments, mcp_server, prompt, resource,
+    server_info, tool,
 };

@@ -232,7 +232,7 @@ impl Session {
         let outbound = Outbound::new(sink.clone(), meta.progress_token, log_threshold);
         let round = match &client {
             ClientLink::Rounds(round) => Some(Arc::clone(round)),
-            ClientLink::Session { .. } => None,
+            ClientLink::Session { .. } | ClientLink::Detached(_) => None,
         };
         let ctx = Ctx::new(
             id.clone(),

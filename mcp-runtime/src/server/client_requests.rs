@@ -260,6 +260,9 @@ pub(crate) enum ClientLink {
     },
     /// 2026-07-28: answers come with the retried request (`mrtr.rs`).
     Rounds(Arc<InputRound>),
+    /// 2026-07-28 requests without input rounds here yet (`resources/read`, `prompts/get`):
+    /// nothing can be asked.
+    Detached(ClientCapabilities),
 }
 
 static NO_CAPABILITIES: ClientCapabilities = ClientCapabilities::none();
@@ -269,6 +272,23 @@ impl ClientLink {
         match self {
             ClientLink::Session { peer, .. } => peer.capabilities(),
             ClientLink::Rounds(round) => round.capabilities(),
+            ClientLink::Detached(capabilities) => capabilities,
+        }
+    }
+
+    /// The link of a resource or prompt handler: the session's on legacy versions, none on
+    /// 2026-07-28.
+    pub(crate) fn for_handler(
+        session: &super::Session,
+        version: ProtocolVersion,
+        capabilities: ClientCapabilities,
+    ) -> Self {
+        match version.is_modern() {
+            false => ClientLink::Session {
+                peer: Arc::clone(&session.peer),
+                timeout: session.server.shared.client_request_timeout,
+            },
+            true => ClientLink::Detached(capabilities),
         }
     }
 
@@ -286,6 +306,7 @@ impl ClientLink {
                 peer.ask(ctx, &call, timeout).await
             }
             ClientLink::Rounds(round) => return round.ask(ctx, &call).await,
+            ClientLink::Detached(_) => return Err(ClientRequestError::NoChannel),
         };
         let outcome = match &answer {
             Ok(_) => "ok",

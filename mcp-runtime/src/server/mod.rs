@@ -2,12 +2,15 @@
 //! Transports open [`Session`]s on it.
 
 mod call;
+mod catalog;
 pub(crate) mod client_requests;
 pub(crate) mod ids;
 mod listen;
 mod modern;
 mod mrtr;
 mod panic_guard;
+mod prompts;
+mod resources;
 mod session;
 
 use std::any::Any;
@@ -16,11 +19,13 @@ use std::future::Future;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
 
+use crate::prompt::PromptDef;
 use crate::protocol::ProtocolVersion;
 use crate::protocol::messages::{Implementation, ToolDescriptor};
+use crate::resource::{ResourceDef, ResourceUpdates};
 use crate::tool::{InputSpec, ToolArgs, ToolDef, ToolFuture};
 use crate::validate::{self, CompiledSchema};
 use crate::{Ctx, Error, schema};
@@ -28,7 +33,8 @@ use crate::{Ctx, Error, schema};
 pub use crate::context::NotificationSink;
 pub use call::ARGUMENT_ERROR_META_KEY;
 pub use client_requests::ClientRequestError;
-pub use listen::ToolListChanges;
+pub use listen::ChangeNotifications;
+pub use resources::RESOURCE_NOT_FOUND;
 pub use session::{Outgoing, Reply, Session};
 
 /// Where bad tool arguments are reported. The code is -32602 in every case.
@@ -60,6 +66,9 @@ pub struct ServerBuilder<S> {
     info: Implementation,
     instructions: Option<String>,
     tools: Vec<ToolDef<S>>,
+    resources: Vec<ResourceDef<S>>,
+    prompts: Vec<PromptDef<S>>,
+    resource_updates: ResourceUpdates,
     unknown_arguments: UnknownArguments,
     argument_errors: ArgumentErrorChannel,
     page_size: usize,
@@ -78,6 +87,9 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
             info,
             instructions: None,
             tools: Vec::new(),
+            resources: Vec::new(),
+            prompts: Vec::new(),
+            resource_updates: ResourceUpdates::new(),
             unknown_arguments: UnknownArguments::default(),
             argument_errors: ArgumentErrorChannel::default(),
             page_size: 100,
@@ -97,6 +109,38 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
     /// Adds several tools.
     pub fn tools(mut self, tools: impl IntoIterator<Item = ToolDef<S>>) -> Self {
         self.tools.extend(tools);
+        self
+    }
+
+    /// Adds a resource or resource template, such as a `#[resource]` method's.
+    pub fn resource(mut self, resource: ResourceDef<S>) -> Self {
+        self.resources.push(resource);
+        self
+    }
+
+    /// Adds several resources.
+    pub fn resources(mut self, resources: impl IntoIterator<Item = ResourceDef<S>>) -> Self {
+        self.resources.extend(resources);
+        self
+    }
+
+    /// Adds a prompt, such as a `#[prompt]` method's.
+    pub fn prompt(mut self, prompt: PromptDef<S>) -> Self {
+        self.prompts.push(prompt);
+        self
+    }
+
+    /// Adds several prompts.
+    pub fn prompts(mut self, prompts: impl IntoIterator<Item = PromptDef<S>>) -> Self {
+        self.prompts.extend(prompts);
+        self
+    }
+
+    /// The channel handlers announce resource changes on; keep a clone in the state to call
+    /// [`ResourceUpdates::notify`] from a tool. (Without it, [`Server::notify_resource_updated`]
+    /// still works.)
+    pub fn resource_updates(mut self, updates: ResourceUpdates) -> Self {
+        self.resource_updates = updates;
         self
     }
 
@@ -164,7 +208,8 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
     /// Builds the server: generates every schema and compiles it for validation.
     ///
     /// Fails, listing every problem of a tool, when a schema could not be enforced as advertised,
-    /// and when two tools share a name.
+    /// when two tools, prompts or resources share a name or URI, and when a URI template cannot
+    /// be matched exactly.
     pub fn build(self) -> Result<Server, Error> {
         panic_guard::install_hook();
         let state = Arc::new(self.state);
@@ -172,6 +217,13 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
         let mut tools = ToolSet::default();
         for def in self.tools {
             tools.insert(RegisteredTool::new(def, &state, reject_unknown)?)?;
+        }
+        let mut catalog = catalog::Catalog::default();
+        for def in self.resources {
+            catalog.add_resource(def, &state)?;
+        }
+        for def in self.prompts {
+            catalog.add_prompt(def, &state)?;
         }
         let (tool_changes, _) = watch::channel(0);
         Ok(Server {
@@ -182,6 +234,8 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
                 reject_unknown,
                 tools: RwLock::new(Arc::new(tools)),
                 tool_changes,
+                catalog,
+                resource_updates: self.resource_updates,
                 argument_errors: self.argument_errors,
                 page_size: self.page_size,
                 tool_timeout: self.tool_timeout,
@@ -222,6 +276,10 @@ struct Shared {
     tools: RwLock<Arc<ToolSet>>,
     /// Bumped on every change of the tool set; sessions watch it to send `list_changed`.
     tool_changes: watch::Sender<u64>,
+    /// Resources, templates and prompts (fixed once built).
+    catalog: catalog::Catalog,
+    /// The URIs that changed, for subscribed sessions.
+    resource_updates: ResourceUpdates,
     argument_errors: ArgumentErrorChannel,
     page_size: usize,
     tool_timeout: Option<Duration>,
@@ -409,6 +467,25 @@ impl Server {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The capabilities the server declares in `initialize` and `server/discover`: tools and
+    /// logging always, resources, prompts and completions when it has them.
+    pub fn capabilities(&self) -> serde_json::Value {
+        let mut capabilities = serde_json::json!({"tools": {"listChanged": true}, "logging": {}});
+        self.shared.catalog.capabilities(&mut capabilities);
+        capabilities
+    }
+
+    /// Tells every client subscribed to `uri` that the resource changed
+    /// (`notifications/resources/updated`: legacy sessions that sent `resources/subscribe`,
+    /// 2026-07-28 `subscriptions/listen` streams that named the URI).
+    pub fn notify_resource_updated(&self, uri: &str) {
+        self.shared.resource_updates.notify(uri);
+    }
+
+    pub(crate) fn watch_resources(&self) -> broadcast::Receiver<Arc<str>> {
+        self.shared.resource_updates.subscribe()
+    }
+
     /// Ends long-lived streams (`subscriptions/listen` gets its closing result); transports call
     /// this when they begin a graceful shutdown.
     pub fn begin_shutdown(&self) {
@@ -453,6 +530,16 @@ pub trait McpServer: Sized + Send + Sync + 'static {
     /// The `#[tool]` methods of the impl block.
     fn tool_defs() -> Vec<ToolDef<Self>>;
 
+    /// The `#[resource]` methods of the impl block.
+    fn resource_defs() -> Vec<ResourceDef<Self>> {
+        Vec::new()
+    }
+
+    /// The `#[prompt]` methods of the impl block.
+    fn prompt_defs() -> Vec<PromptDef<Self>> {
+        Vec::new()
+    }
+
     /// Instructions for the client (`#[mcp_server(instructions = …)]`).
     fn server_instructions() -> Option<String> {
         None
@@ -460,7 +547,10 @@ pub trait McpServer: Sized + Send + Sync + 'static {
 
     /// A builder holding this value as state and its tools, for adding options or more tools.
     fn into_builder(self) -> ServerBuilder<Self> {
-        let builder = ServerBuilder::new(Self::server_info(), self).tools(Self::tool_defs());
+        let builder = ServerBuilder::new(Self::server_info(), self)
+            .tools(Self::tool_defs())
+            .resources(Self::resource_defs())
+            .prompts(Self::prompt_defs());
         match Self::server_instructions() {
             Some(instructions) => builder.instructions(instructions),
             None => builder,

@@ -11,6 +11,7 @@ use schemars::{Schema, SchemaGenerator};
 use serde_json::Value;
 
 pub use args::ToolArgs;
+pub(crate) use args::short_type_name;
 pub use output::{IntoToolFailure, IntoToolResult, Json, ToolError, ToolFailure, ToolOutput};
 
 use crate::Ctx;

@@ -96,7 +96,7 @@ pub(super) async fn open(State(app): State<Arc<App>>, headers: HeaderMap) -> Res
     // Server-initiated messages of the session (tool-list changes) go on this stream while a
     // reader holds it.
     let reader_gone = CancellationToken::new();
-    let mut changes = held.session.tool_list_changes();
+    let mut changes = held.session.change_notifications();
     let (producer, gone) = (Arc::clone(&stream), reader_gone.clone());
     tokio::spawn(async move {
         loop {
