@@ -139,6 +139,9 @@ impl Session {
             sink.send(ack.to_string());
             let ended_by_server = loop {
                 tokio::select! {
+                    // Cancellation first: a change that comes after it must not go out, even
+                    // when both are ready at the same poll.
+                    biased;
                     () = cancellation.cancelled() => break false,
                     () = shutdown.cancelled() => break true,
                     changed = changes.changed(), if wants_tools => match changed {
