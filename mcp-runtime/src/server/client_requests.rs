@@ -114,6 +114,9 @@ impl fmt::Display for ClientRequestError {
     }
 }
 
+// Not listed in diagnostics: for a type that is neither, rustc should point at `ToolError` and
+// `std::error::Error`, as the trait's own message does.
+#[diagnostic::do_not_recommend]
 impl IntoToolFailure for ClientRequestError {
     fn into_tool_failure(self) -> ToolFailure {
         ToolFailure::UserFacing(self.to_string().into())
