@@ -7,29 +7,21 @@ use serde_json::{Map, Value, json};
 
 use super::client::RequestOptions;
 
-/// Who speaks in a sampling message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// The user.
-    User,
-    /// The model.
-    Assistant,
+/// Who speaks in a sampling message: the same `Role` as prompt messages.
+pub use crate::prompt::Role;
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::User => "user",
+        Role::Assistant => "assistant",
+    }
 }
 
-impl Role {
-    fn as_str(self) -> &'static str {
-        match self {
-            Role::User => "user",
-            Role::Assistant => "assistant",
-        }
-    }
-
-    fn parse(name: &str) -> Option<Self> {
-        match name {
-            "user" => Some(Role::User),
-            "assistant" => Some(Role::Assistant),
-            _ => None,
-        }
+fn role_of(name: &str) -> Option<Role> {
+    match name {
+        "user" => Some(Role::User),
+        "assistant" => Some(Role::Assistant),
+        _ => None,
     }
 }
 
@@ -183,7 +175,7 @@ impl SamplingMessage {
     }
 
     fn to_json(&self) -> Value {
-        json!({"role": self.role.as_str(), "content": content_to_json(&self.content)})
+        json!({"role": role_name(self.role), "content": content_to_json(&self.content)})
     }
 }
 
@@ -392,7 +384,7 @@ pub struct SamplingResult {
 impl SamplingResult {
     /// Reads a `CreateMessageResult`; `None` when it lacks `role`, `content` or `model`.
     pub fn from_json(raw: Value) -> Option<Self> {
-        let role = Role::parse(raw.get("role")?.as_str()?)?;
+        let role = role_of(raw.get("role")?.as_str()?)?;
         let content = content_from_json(raw.get("content")?)?;
         let model = raw.get("model")?.as_str()?.to_owned();
         let stop_reason = raw

@@ -193,8 +193,9 @@ impl Session {
         let Value::Object(arguments) = arguments else {
             unreachable!("built as an object above")
         };
-        // Requests to the client: sent and awaited on legacy versions; on 2026-07-28 answered
-        // by the retried call (Multi Round-Trip Requests), whose answers are read here.
+        // Requests to the client: sent and awaited on legacy versions. On 2026-07-28 servers
+        // MUST use Multi Round-Trip Requests instead (basic/patterns/mrtr): the retried call
+        // brings the answers, read here.
         let (client, binding) = match version.is_modern() {
             false => {
                 let peer = Arc::clone(&self.peer);
