@@ -160,11 +160,19 @@ async fn legacy(
             "Not Found: no such session; initialize a new one",
         );
     };
+    // Transports, "Protocol Version Header": the client SHOULD send the negotiated version, and
+    // only an invalid or unsupported one MUST get 400. A different supported version is served
+    // at the negotiated one (the official conformance suite sends 2025-03-26 on a 2025-11-25
+    // session, and the TypeScript SDK accepts it).
     let negotiated = held.session.protocol_version();
     if let (Some(sent), Some(negotiated)) = (header_version, negotiated)
         && sent != negotiated
     {
-        return unsupported(&value, sent.as_str());
+        tracing::debug!(
+            header = sent.as_str(),
+            negotiated = negotiated.as_str(),
+            "MCP-Protocol-Version differs from the negotiated version; serving the negotiated one"
+        );
     }
     let _in_use = held.use_now();
     let session = Arc::clone(&held.session);
