@@ -56,6 +56,24 @@ async fn a_session_lives_from_initialize_to_delete() {
         )
         .await;
     assert_eq!(unsupported.status, 400);
+    // Transports, "Protocol Version Header": an unsupported version gets 400 on GET and DELETE
+    // too (-32022, as on POST), and the refused DELETE ends nothing.
+    for method in [Method::GET, Method::DELETE] {
+        let headers = [
+            ("accept", "text/event-stream"),
+            ("mcp-session-id", id.as_str()),
+            ("mcp-protocol-version", "1999-01-01"),
+        ];
+        // An accepted GET would be an endless stream: bound the wait.
+        let refused = tokio::time::timeout(
+            Duration::from_secs(10),
+            client.send(method.clone(), &headers, None),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{method} with an unsupported version was accepted"));
+        assert_eq!(refused.status, 400, "{method}");
+        assert_eq!(refused.json()["error"]["code"], -32022, "{method}");
+    }
 
     let ended = client.send(Method::DELETE, &session.headers(), None).await;
     assert_eq!(ended.status, 204);

@@ -12,8 +12,14 @@
 //!   runtime's `mcp-probe` binary (flags: `--baseline PATH | --no-baseline`, `--deadline 120s`,
 //!   `--interval 2s`, `--token-env NAME`); its exit code is passed on (0 pass, 1 schema drift,
 //!   2 malformed answers, 3 unreachable, 64 usage).
+//! - `conformance [RUN…]`: the official MCP conformance suite against the `everything` example
+//!   (see [`conformance`]); it installs Node ≥ 22 and the pinned suites under `target/` first.
+//!
+//! Dependencies: std, and `serde_json` to read the conformance suite's results.
 
 #![allow(clippy::print_stdout)]
+
+mod conformance;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -31,9 +37,10 @@ fn main() -> ExitCode {
             )),
         },
         Some("probe") => return probe(&args[1..]),
+        Some("conformance") => conformance::run(&workspace_root(), &args[1..], is_ci()),
         _ => {
             eprintln!(
-                "usage: cargo xtask ci | cargo xtask snapshot [--check] | cargo xtask probe URL [flags]"
+                "usage: cargo xtask ci | cargo xtask snapshot [--check] | cargo xtask probe URL [flags] | cargo xtask conformance [RUN…]"
             );
             return ExitCode::from(2);
         }
@@ -72,11 +79,7 @@ fn probe(args: &[String]) -> ExitCode {
 
 fn ci() -> Result<(), String> {
     // CI checks the committed Cargo.lock; locally, cargo may update it.
-    let locked: &[&str] = if std::env::var_os("CI").is_some() {
-        &["--locked"]
-    } else {
-        &[]
-    };
+    let locked: &[&str] = if is_ci() { &["--locked"] } else { &[] };
     let cargo = |args: &[&str], after_locked: &[&str], env: &[(&str, &str)]| {
         run("cargo", &[args, locked, after_locked].concat(), env)
     };
@@ -182,6 +185,11 @@ fn run(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(), String>
         .map_err(|error| format!("{shown} ({error})"))?;
     println!("xtask: {shown}: {:.1}s", started.elapsed().as_secs_f64());
     if status.success() { Ok(()) } else { Err(shown) }
+}
+
+/// CI checks the committed `Cargo.lock`; locally, cargo may update it.
+fn is_ci() -> bool {
+    std::env::var_os("CI").is_some()
 }
 
 fn workspace_root() -> PathBuf {
