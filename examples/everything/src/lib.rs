@@ -7,6 +7,9 @@
 //! binary serves Streamable HTTP by default (`--stdio` for stdio); `cargo xtask conformance`
 //! runs the suite against it. Tests build it in-process with [`server`].
 
+mod asking;
+mod catalog;
+
 use std::borrow::Cow;
 use std::time::Duration;
 
@@ -247,21 +250,38 @@ pub async fn test_constraints(
     format!("count={count} name={name} slug={slug}")
 }
 
-/// The everything server: its crate's name and version, and every fixture tool.
+pub use asking::{
+    test_elicitation, test_elicitation_sep1034_defaults, test_elicitation_sep1034_defaults_tool,
+    test_elicitation_sep1330_enums, test_elicitation_sep1330_enums_tool, test_elicitation_tool,
+    test_reconnection, test_reconnection_tool, test_sampling, test_sampling_tool,
+};
+pub use catalog::Everything;
+
+/// The everything server: every fixture tool, resource, template and prompt.
 pub fn server() -> Result<Server, mcp_runtime::Error> {
-    Server::builder(server_info!())
-        .tool(test_simple_text_tool())
-        .tool(test_image_content_tool())
-        .tool(test_audio_content_tool())
-        .tool(test_embedded_resource_tool())
-        .tool(test_multiple_content_types_tool())
-        .tool(test_tool_with_logging_tool())
-        .tool(test_tool_with_progress_tool())
-        .tool(test_logging_tool_tool())
-        .tool(test_error_handling_tool())
-        .tool(json_schema_2020_12_tool_tool())
-        .tool(test_panic_tool())
-        .tool(test_sleep_tool())
-        .tool(test_constraints_tool())
-        .build()
+    let updates = mcp_runtime::ResourceUpdates::new();
+    Everything {
+        updates: updates.clone(),
+    }
+    .into_builder()
+    .resource_updates(updates)
+    .tool(test_simple_text_tool())
+    .tool(test_image_content_tool())
+    .tool(test_audio_content_tool())
+    .tool(test_embedded_resource_tool())
+    .tool(test_multiple_content_types_tool())
+    .tool(test_tool_with_logging_tool())
+    .tool(test_tool_with_progress_tool())
+    .tool(test_logging_tool_tool())
+    .tool(test_error_handling_tool())
+    .tool(test_sampling_tool())
+    .tool(test_elicitation_tool())
+    .tool(test_elicitation_sep1034_defaults_tool())
+    .tool(test_elicitation_sep1330_enums_tool())
+    .tool(test_reconnection_tool())
+    .tool(json_schema_2020_12_tool_tool())
+    .tool(test_panic_tool())
+    .tool(test_sleep_tool())
+    .tool(test_constraints_tool())
+    .build()
 }
