@@ -313,3 +313,57 @@ async fn modern_requests_are_checked_against_their_headers() {
     assert_eq!(error_code(reply.json()), -32602);
     assert!(matches!(reply.body, Body::Json(_)));
 }
+
+#[tokio::test]
+async fn malformed_modern_requests_are_400_with_32602_and_initialize_is_404() {
+    let server = server(&[]);
+    let client = Client::new(server.url());
+    let headers = [
+        ACCEPT_BOTH,
+        ("mcp-protocol-version", "2026-07-28"),
+        ("mcp-method", "tools/list"),
+    ];
+    let capabilities_only = json!({"io.modelcontextprotocol/clientCapabilities": {}});
+    let version_only = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28"});
+    for (meta, missing) in [
+        (None, "protocolVersion"),
+        (Some(capabilities_only), "protocolVersion"),
+        (Some(version_only), "clientCapabilities"),
+    ] {
+        let mut message = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/list", "params": {}});
+        if let Some(meta) = meta {
+            message["params"]["_meta"] = meta;
+        }
+        let body = Some(message.to_string().into_bytes());
+        let reply = client.send(Method::POST, &headers, body).await;
+        assert_eq!(reply.status, 400, "{missing}");
+        assert_eq!(reply.json()["error"]["code"], -32602, "{missing}");
+        assert_eq!(reply.json()["id"], 3);
+        assert!(
+            reply.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(missing)
+        );
+    }
+    let (initialize, headers) = mcp_tests::http::modern_request(
+        4,
+        "initialize",
+        json!({"protocolVersion": "2026-07-28", "capabilities": {}, "clientInfo": {"name": "x", "version": "1"}}),
+    );
+    let mut all: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    all.push(ACCEPT_BOTH);
+    let reply = client
+        .send(
+            Method::POST,
+            &all,
+            Some(initialize.to_string().into_bytes()),
+        )
+        .await;
+    assert_eq!(reply.status, 404);
+    assert_eq!(reply.json()["error"]["code"], -32601);
+    assert!(reply.header("mcp-session-id").is_none());
+}

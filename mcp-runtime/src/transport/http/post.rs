@@ -17,8 +17,8 @@ use super::stream::{EventStream, StreamKind, sse_response};
 use super::{App, lazy, modern_headers};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
-    ErrorObject, HEADER_MISMATCH, INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR,
-    RequestId, UNSUPPORTED_PROTOCOL_VERSION,
+    ErrorObject, HEADER_MISMATCH, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST,
+    METHOD_NOT_FOUND, PARSE_ERROR, RequestId, UNSUPPORTED_PROTOCOL_VERSION,
 };
 use crate::protocol::meta::RequestMeta;
 use crate::server::{NotificationSink, Reply, Session};
@@ -100,6 +100,9 @@ async fn modern(
             "Invalid Request: 2026-07-28 has no JSON-RPC batches; send one message per POST",
         );
     }
+    if let Some(refused) = malformed_modern_request(&value) {
+        return refused;
+    }
     if let Err(why) = modern_headers::check(headers, &value, version.as_str()) {
         return error_response(
             StatusCode::BAD_REQUEST,
@@ -126,6 +129,39 @@ async fn modern(
         Era::Modern,
     )
     .await
+}
+
+/// A 2026-07-28 request the server must refuse before looking at its headers: `initialize`,
+/// which that revision does not have, and a request whose `_meta` lacks a required field.
+fn malformed_modern_request(value: &Value) -> Option<Response> {
+    let id = value.get("id")?;
+    let method = value.get("method")?.as_str()?;
+    let id = serde_json::from_value::<RequestId>(id.clone()).ok();
+    if method == "initialize" {
+        // Streamable HTTP (2026-07-28), "Sending Messages": a method the server does not
+        // implement MUST get 404 with -32601; this revision has no handshake.
+        let error = ErrorObject::new(
+            METHOD_NOT_FOUND,
+            "Method not found: 2026-07-28 has no `initialize`; send `server/discover`, or each request with its `_meta`",
+        );
+        return Some(error_response(StatusCode::NOT_FOUND, id, error));
+    }
+    let meta = RequestMeta::of(value.get("params"));
+    let missing = match (
+        meta.protocol_version.is_some(),
+        meta.has_client_capabilities,
+    ) {
+        (true, true) => return None,
+        (false, _) => "io.modelcontextprotocol/protocolVersion",
+        (true, false) => "io.modelcontextprotocol/clientCapabilities",
+    };
+    // basic/index (2026-07-28), "_meta": a request missing a required field is malformed and
+    // MUST be rejected with -32602; over HTTP with status 400.
+    let error = ErrorObject::new(
+        INVALID_PARAMS,
+        format!("Invalid params: `_meta` must carry `{missing}`"),
+    );
+    Some(error_response(StatusCode::BAD_REQUEST, id, error))
 }
 
 /// 2024-11-05 … 2025-11-25: `initialize` opens a session; later requests name it.
