@@ -23,6 +23,7 @@ use crate::protocol::ProtocolVersion;
 use crate::protocol::client::{ClientCapabilities, RequestOptions};
 use crate::protocol::elicitation::{ElicitResult, Elicitation};
 use crate::protocol::jsonrpc::RequestId;
+use crate::protocol::roots::{ListRoots, Root};
 use crate::protocol::sampling::{CreateMessage, SamplingResult};
 use crate::tool::{IntoToolFailure, ToolError, ToolFailure};
 
@@ -119,13 +120,24 @@ impl fmt::Display for ClientRequestError {
 #[diagnostic::do_not_recommend]
 impl IntoToolFailure for ClientRequestError {
     fn into_tool_failure(self) -> ToolFailure {
-        ToolFailure::UserFacing(self.to_string().into())
+        match self {
+            // 2026-07-28 basic/index, "Per-request protocol fields": a request whose processing
+            // requires a capability the client did not declare MUST get -32021.
+            ClientRequestError::NotSupported { capability, .. } => {
+                let message = self.to_string().into();
+                ToolFailure::MissingCapability {
+                    capability,
+                    message,
+                }
+            }
+            _ => ToolFailure::UserFacing(self.to_string().into()),
+        }
     }
 }
 
 impl From<ClientRequestError> for ToolError {
     fn from(error: ClientRequestError) -> Self {
-        ToolError::new(error.to_string())
+        ToolError::from_failure(error.into_tool_failure())
     }
 }
 
@@ -250,6 +262,38 @@ impl ClientCall for Elicitation {
 
     fn parse(result: Value) -> Option<ElicitResult> {
         ElicitResult::from_json(&result)
+    }
+}
+
+impl ClientCall for ListRoots {
+    type Output = Vec<Root>;
+    const METHOD: &'static str = "roots/list";
+
+    fn check(
+        &self,
+        _version: ProtocolVersion,
+        capabilities: &ClientCapabilities,
+    ) -> Result<(), ClientRequestError> {
+        // client/roots, "Capabilities": clients that support roots MUST declare the capability.
+        match capabilities.roots() {
+            true => Ok(()),
+            false => Err(ClientRequestError::NotSupported {
+                method: Self::METHOD,
+                capability: "roots",
+            }),
+        }
+    }
+
+    fn params_json(&self, _version: ProtocolVersion) -> String {
+        "{}".to_owned()
+    }
+
+    fn options(&self) -> &RequestOptions {
+        &self.options
+    }
+
+    fn parse(result: Value) -> Option<Vec<Root>> {
+        Root::list_from_json(&result)
     }
 }
 
