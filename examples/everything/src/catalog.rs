@@ -120,10 +120,7 @@ impl Everything {
 
     /// MRTR: prompt that requires elicitation input
     #[prompt(name = "test_input_required_result_prompt")]
-    async fn input_required_result_prompt(
-        &self,
-        ctx: &Ctx,
-    ) -> Result<String, ClientRequestError> {
+    async fn input_required_result_prompt(&self, ctx: &Ctx) -> Result<String, ClientRequestError> {
         let form = FormSchema::new().required("context", StringField::new());
         let request =
             Elicitation::form("What context should the prompt use?", form).key("user_context");

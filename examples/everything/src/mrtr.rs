@@ -55,9 +55,7 @@ pub async fn test_input_required_result_sampling(ctx: &Ctx) -> Result<String, Cl
 pub async fn test_input_required_result_list_roots(
     ctx: &Ctx,
 ) -> Result<String, ClientRequestError> {
-    let roots = ctx
-        .list_roots(ListRoots::new().key("client_roots"))
-        .await?;
+    let roots = ctx.list_roots(ListRoots::new().key("client_roots")).await?;
     Ok(format!("Found {} root(s)", roots.len()))
 }
 
@@ -180,5 +178,8 @@ pub async fn test_streaming_elicitation(ctx: &Ctx) -> Result<String, ClientReque
     let answer = ctx
         .elicit(ask_for("Continue streaming?", "answer", false).key("continue"))
         .await?;
-    Ok(format!("Streaming complete: {}", answered(&answer, "answer")))
+    Ok(format!(
+        "Streaming complete: {}",
+        answered(&answer, "answer")
+    ))
 }

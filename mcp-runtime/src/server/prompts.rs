@@ -124,40 +124,43 @@ impl Session {
         });
         let session = Arc::clone(self);
         Answer::Pending(Box::pin(async move {
-            let answer = match run.await {
-                HandlerEnd::Cancelled => {
-                    log_handler("prompt", name, started, "cancelled");
-                    return None;
-                }
-                HandlerEnd::NeedsInput => {
-                    let Some((round, binding)) = &input else {
-                        unreachable!("only a 2026-07-28 request needs input")
-                    };
-                    let response = round.answer(id, &session.server.shared.state_key, binding);
-                    let outcome = match response.outcome.is_ok() {
-                        true => "input_required",
-                        false => "invalid_params",
-                    };
-                    log_handler("prompt", name, started, outcome);
-                    return Some(response);
-                }
-                HandlerEnd::Panicked => Err(handler_failure(None, version, "prompt", name, started)),
-                HandlerEnd::Finished(PromptOutcome::InvalidArguments(violations)) => {
-                    log_handler("prompt", name, started, "invalid_params");
-                    Err(ErrorObject::new(
-                        INVALID_PARAMS,
-                        format!("Invalid params: invalid arguments for prompt `{name}`"),
-                    )
-                    .with_data(json!({ "violations": violations })))
-                }
-                HandlerEnd::Finished(PromptOutcome::Output(Err(failure))) => {
-                    Err(handler_failure(Some(failure), version, "prompt", name, started))
-                }
-                HandlerEnd::Finished(PromptOutcome::Output(Ok(messages))) => {
-                    log_handler("prompt", name, started, "ok");
-                    Ok(messages.to_json())
-                }
-            };
+            let answer =
+                match run.await {
+                    HandlerEnd::Cancelled => {
+                        log_handler("prompt", name, started, "cancelled");
+                        return None;
+                    }
+                    HandlerEnd::NeedsInput => {
+                        let Some((round, binding)) = &input else {
+                            unreachable!("only a 2026-07-28 request needs input")
+                        };
+                        let response = round.answer(id, &session.server.shared.state_key, binding);
+                        let outcome = match response.outcome.is_ok() {
+                            true => "input_required",
+                            false => "invalid_params",
+                        };
+                        log_handler("prompt", name, started, outcome);
+                        return Some(response);
+                    }
+                    HandlerEnd::Panicked => {
+                        Err(handler_failure(None, version, "prompt", name, started))
+                    }
+                    HandlerEnd::Finished(PromptOutcome::InvalidArguments(violations)) => {
+                        log_handler("prompt", name, started, "invalid_params");
+                        Err(ErrorObject::new(
+                            INVALID_PARAMS,
+                            format!("Invalid params: invalid arguments for prompt `{name}`"),
+                        )
+                        .with_data(json!({ "violations": violations })))
+                    }
+                    HandlerEnd::Finished(PromptOutcome::Output(Err(failure))) => Err(
+                        handler_failure(Some(failure), version, "prompt", name, started),
+                    ),
+                    HandlerEnd::Finished(PromptOutcome::Output(Ok(messages))) => {
+                        log_handler("prompt", name, started, "ok");
+                        Ok(messages.to_json())
+                    }
+                };
             Some(match answer {
                 Ok(result) => Response::result(id, result),
                 Err(error) => Response::error(Some(id), error),
@@ -203,9 +206,10 @@ impl Session {
                     Some(id),
                     handler_failure(Some(failure), NO_CTX, "completion", name, started),
                 ),
-                Err(_panic_payload) => {
-                    Response::error(Some(id), handler_failure(None, NO_CTX, "completion", name, started))
-                }
+                Err(_panic_payload) => Response::error(
+                    Some(id),
+                    handler_failure(None, NO_CTX, "completion", name, started),
+                ),
             })
         }))
     }

@@ -166,9 +166,10 @@ impl ToolFailure {
 /// `data.requiredCapabilities` of a -32021 error: the dotted `capability` as a
 /// `ClientCapabilities` object (`elicitation.url` is `{"elicitation": {"url": {}}}`).
 pub(crate) fn required_capabilities(capability: &str) -> serde_json::Value {
-    capability
-        .rsplit('.')
-        .fold(serde_json::json!({}), |inner, key| serde_json::json!({ key: inner }))
+    capability.rsplit('.').fold(
+        serde_json::json!({}),
+        |inner, key| serde_json::json!({ key: inner }),
+    )
 }
 
 /// Classifies a handler's error: [`ToolError`]s speak to the client, everything else is internal.
