@@ -1,4 +1,5 @@
-//! Requests from a tool to the client (`sampling/createMessage`, `elicitation/create`), made
+//! Requests from a tool to the client (`sampling/createMessage`, `elicitation/create`,
+//! `roots/list`), made
 //! through its [`Ctx`]: the capability check, the session's table of requests awaiting an
 //! answer (legacy versions), and the hand-over to Multi Round-Trip Requests (2026-07-28,
 //! `mrtr.rs`).
@@ -307,8 +308,8 @@ pub(crate) enum ClientLink {
     },
     /// 2026-07-28: answers come with the retried request (`mrtr.rs`).
     Rounds(Arc<InputRound>),
-    /// 2026-07-28 requests without input rounds here yet (`resources/read`, `prompts/get`):
-    /// nothing can be asked.
+    /// 2026-07-28 requests without input rounds here yet (`resources/read`): nothing can be
+    /// asked.
     Detached(ClientCapabilities),
 }
 

@@ -251,6 +251,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_dotted_capability_is_a_nested_capabilities_object() {
+        use serde_json::json;
+        assert_eq!(required_capabilities("sampling"), json!({"sampling": {}}));
+        assert_eq!(
+            required_capabilities("elicitation.url"),
+            json!({"elicitation": {"url": {}}})
+        );
+    }
+
+    #[test]
     fn errors_are_classed_by_trait() {
         let user: Result<String, ToolError> = Err(ToolError::new("no such ticket"));
         assert!(
