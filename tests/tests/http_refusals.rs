@@ -313,3 +313,34 @@ async fn modern_requests_are_checked_against_their_headers() {
     assert_eq!(error_code(reply.json()), -32602);
     assert!(matches!(reply.body, Body::Json(_)));
 }
+
+#[tokio::test]
+async fn a_modern_request_missing_a_required_meta_field_is_32602_with_400() {
+    let server = server(&[]);
+    let client = Client::new(server.url());
+    let headers = [
+        ("mcp-protocol-version", "2026-07-28"),
+        ("mcp-method", "server/discover"),
+    ];
+    let version = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28"});
+    let capabilities = json!({"io.modelcontextprotocol/clientCapabilities": {}});
+    for (id, params) in [
+        (1, json!({})),
+        (2, json!({"_meta": capabilities})),
+        (3, json!({"_meta": version})),
+    ] {
+        let message =
+            json!({"jsonrpc": "2.0", "id": id, "method": "server/discover", "params": params});
+        let reply = client.post(&message, &headers).await;
+        assert_eq!(reply.status, 400, "{reply:?}");
+        assert_eq!(error_code(reply.json()), -32602, "{reply:?}");
+        assert_eq!(reply.json()["id"], id);
+    }
+    // A version present but other than the header's is still a mismatch (-32020).
+    let message = json!({"jsonrpc": "2.0", "id": 4, "method": "server/discover", "params":
+        {"_meta": {"io.modelcontextprotocol/protocolVersion": "v9",
+            "io.modelcontextprotocol/clientCapabilities": {}}}});
+    let reply = client.post(&message, &headers).await;
+    assert_eq!(reply.status, 400, "{reply:?}");
+    assert_eq!(error_code(reply.json()), -32020, "{reply:?}");
+}

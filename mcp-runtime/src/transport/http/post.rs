@@ -17,8 +17,9 @@ use super::stream::{EventStream, StreamKind, sse_response};
 use super::{App, lazy, modern_headers};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
-    ErrorObject, HEADER_MISMATCH, INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND,
-    MISSING_REQUIRED_CLIENT_CAPABILITY, PARSE_ERROR, RequestId, UNSUPPORTED_PROTOCOL_VERSION,
+    ErrorObject, HEADER_MISMATCH, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST,
+    METHOD_NOT_FOUND, MISSING_REQUIRED_CLIENT_CAPABILITY, PARSE_ERROR, RequestId,
+    UNSUPPORTED_PROTOCOL_VERSION,
 };
 use crate::protocol::meta::RequestMeta;
 use crate::server::{NotificationSink, Reply, Session};
@@ -79,6 +80,22 @@ pub(super) async fn handle(
     }
 }
 
+/// The first required `_meta` field a 2026-07-28 request lacks (notifications and responses
+/// are not checked here).
+fn missing_meta_field(body: &Value) -> Option<&'static str> {
+    if body.get("id").is_none() || body.get("method").is_none() {
+        return None;
+    }
+    let meta = body.get("params").and_then(|params| params.get("_meta"));
+    let has = |key: &str| meta.and_then(|meta| meta.get(key)).is_some();
+    [
+        "io.modelcontextprotocol/protocolVersion",
+        "io.modelcontextprotocol/clientCapabilities",
+    ]
+    .into_iter()
+    .find(|key| !has(key))
+}
+
 fn unsupported(body: &Value, requested: &str) -> Response {
     error_response(
         StatusCode::BAD_REQUEST,
@@ -98,6 +115,17 @@ async fn modern(
         return refusal(
             StatusCode::BAD_REQUEST,
             "Invalid Request: 2026-07-28 has no JSON-RPC batches; send one message per POST",
+        );
+    }
+    // basic/index, "Per-request protocol fields": a request missing a required `_meta` field is
+    // malformed and MUST get -32602, with 400 on HTTP. Checked before the headers are compared
+    // with the body: a value that is absent does not mismatch, it is missing.
+    if let Some(missing) = missing_meta_field(&value) {
+        let why = format!("Invalid params: `_meta` must carry `{missing}`");
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            guard::id_of(&value),
+            ErrorObject::new(INVALID_PARAMS, why),
         );
     }
     if let Err(why) = modern_headers::check(headers, &value, version.as_str()) {
