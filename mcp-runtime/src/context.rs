@@ -12,6 +12,7 @@ use crate::protocol::client::ClientCapabilities;
 use crate::protocol::elicitation::{ElicitResult, Elicitation};
 use crate::protocol::jsonrpc::RequestId;
 use crate::protocol::meta::LogLevel;
+use crate::protocol::roots::{ListRoots, Root};
 use crate::protocol::sampling::{CreateMessage, SamplingResult};
 use crate::server::client_requests::{ClientLink, ClientRequestError};
 
@@ -283,6 +284,14 @@ impl Ctx {
     /// (`elicitation`, `elicitation.form` or `elicitation.url`). Waiting and retries work as for
     /// [`Ctx::sample`]. A declined or cancelled form is an `Ok` answer, not an error.
     pub async fn elicit(&self, request: Elicitation) -> Result<ElicitResult, ClientRequestError> {
+        self.client.send(self, request).await
+    }
+
+    /// Asks the client for its filesystem roots (`roots/list`).
+    ///
+    /// Fails at once, sending nothing, when the client did not declare `roots`. Waiting and
+    /// retries work as for [`Ctx::sample`].
+    pub async fn list_roots(&self, request: ListRoots) -> Result<Vec<Root>, ClientRequestError> {
         self.client.send(self, request).await
     }
 

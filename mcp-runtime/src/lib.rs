@@ -53,6 +53,7 @@ pub use protocol::form_schema::{
     StringFormat,
 };
 pub use protocol::messages::{CallToolResult, Content, Implementation};
+pub use protocol::roots::{ListRoots, Root};
 pub use protocol::sampling::{CreateMessage, SamplingContent, SamplingMessage, SamplingResult};
 pub use resource::{Blob, ResourceContents, ResourceDef, ResourceUpdates};
 pub use server::{

@@ -4,8 +4,8 @@ pub use crate::protocol::meta::LogLevel;
 pub use crate::{
     ArgumentErrorChannel, Blob, BooleanField, CallToolResult, ClientRequestError,
     CompletionRequest, Completions, Content, CreateMessage, Ctx, ElicitAction, ElicitResult,
-    Elicitation, FormSchema, IntegerField, Json, McpServer, MultiSelect, NumberField,
-    PromptMessage, PromptMessages, ResourceContents, SamplingMessage, SamplingResult, Server,
+    Elicitation, FormSchema, IntegerField, Json, ListRoots, McpServer, MultiSelect, NumberField,
+    PromptMessage, PromptMessages, ResourceContents, Root, SamplingMessage, SamplingResult, Server,
     SingleSelect, StringField, ToolError, UnknownArguments, mcp_server, prompt, resource,
     server_info, tool,
 };

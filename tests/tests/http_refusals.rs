@@ -366,4 +366,19 @@ async fn malformed_modern_requests_are_400_with_32602_and_initialize_is_404() {
     assert_eq!(reply.status, 404);
     assert_eq!(reply.json()["error"]["code"], -32601);
     assert!(reply.header("mcp-session-id").is_none());
+    // A version present but other than the header's is still a mismatch (-32020).
+    let message = json!({"jsonrpc": "2.0", "id": 4, "method": "server/discover", "params":
+        {"_meta": {"io.modelcontextprotocol/protocolVersion": "v9",
+            "io.modelcontextprotocol/clientCapabilities": {}}}});
+    let reply = client
+        .post(
+            &message,
+            &[
+                ("mcp-protocol-version", "2026-07-28"),
+                ("mcp-method", "server/discover"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, 400, "{reply:?}");
+    assert_eq!(error_code(reply.json()), -32020, "{reply:?}");
 }

@@ -118,6 +118,22 @@ impl Everything {
         ]
     }
 
+    /// MRTR: prompt that requires elicitation input
+    #[prompt(name = "test_input_required_result_prompt")]
+    async fn input_required_result_prompt(&self, ctx: &Ctx) -> Result<String, ClientRequestError> {
+        let form = FormSchema::new().required("context", StringField::new());
+        let request =
+            Elicitation::form("What context should the prompt use?", form).key("user_context");
+        let answer = ctx.elicit(request).await?;
+        let context = answer
+            .accepted()
+            .and_then(|content| content.get("context")?.as_str().map(str::to_owned));
+        Ok(format!(
+            "Prompt with context: {}",
+            context.unwrap_or_default()
+        ))
+    }
+
     /// Announces an update of `test://watched-resource` to its subscribers.
     #[tool]
     fn test_touch_watched(&self) -> &'static str {

@@ -9,6 +9,7 @@
 
 mod asking;
 mod catalog;
+mod mrtr;
 
 use std::borrow::Cow;
 use std::time::Duration;
@@ -256,6 +257,18 @@ pub use asking::{
     test_reconnection, test_reconnection_tool, test_sampling, test_sampling_tool,
 };
 pub use catalog::Everything;
+pub use mrtr::{
+    test_input_required_result_capabilities, test_input_required_result_capabilities_tool,
+    test_input_required_result_elicitation, test_input_required_result_elicitation_tool,
+    test_input_required_result_list_roots, test_input_required_result_list_roots_tool,
+    test_input_required_result_multi_round, test_input_required_result_multi_round_tool,
+    test_input_required_result_multiple_inputs, test_input_required_result_multiple_inputs_tool,
+    test_input_required_result_request_state, test_input_required_result_request_state_tool,
+    test_input_required_result_sampling, test_input_required_result_sampling_tool,
+    test_input_required_result_tampered_state, test_input_required_result_tampered_state_tool,
+    test_missing_capability, test_missing_capability_tool, test_streaming_elicitation,
+    test_streaming_elicitation_tool,
+};
 
 /// The everything server: every fixture tool, resource, template and prompt.
 pub fn server() -> Result<Server, mcp_runtime::Error> {
@@ -279,6 +292,16 @@ pub fn server() -> Result<Server, mcp_runtime::Error> {
     .tool(test_elicitation_sep1034_defaults_tool())
     .tool(test_elicitation_sep1330_enums_tool())
     .tool(test_reconnection_tool())
+    .tool(test_input_required_result_elicitation_tool())
+    .tool(test_input_required_result_sampling_tool())
+    .tool(test_input_required_result_list_roots_tool())
+    .tool(test_input_required_result_request_state_tool())
+    .tool(test_input_required_result_multiple_inputs_tool())
+    .tool(test_input_required_result_multi_round_tool())
+    .tool(test_input_required_result_tampered_state_tool())
+    .tool(test_input_required_result_capabilities_tool())
+    .tool(test_missing_capability_tool())
+    .tool(test_streaming_elicitation_tool())
     .tool(json_schema_2020_12_tool_tool())
     .tool(test_panic_tool())
     .tool(test_sleep_tool())

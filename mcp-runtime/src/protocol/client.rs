@@ -42,6 +42,11 @@ impl ClientCapabilities {
         self.object("sampling").is_some()
     }
 
+    /// `roots`: the client can answer `roots/list`.
+    pub fn roots(&self) -> bool {
+        self.object("roots").is_some()
+    }
+
     /// `sampling.tools`: the client accepts `tools` and `toolChoice` in sampling requests.
     pub fn sampling_tools(&self) -> bool {
         self.object("sampling")
@@ -93,5 +98,6 @@ mod tests {
         assert!(caps(json!({"sampling": {"tools": {}}})).sampling_tools());
         assert!(!ClientCapabilities::from_json(None).sampling());
         assert!(!caps(json!({"sampling": true})).sampling());
+        assert!(caps(json!({"roots": {"listChanged": true}})).roots() && !none.roots());
     }
 }

@@ -6,6 +6,7 @@ pub mod form_schema;
 pub mod jsonrpc;
 pub mod messages;
 pub mod meta;
+pub mod roots;
 pub mod sampling;
 mod version;
 

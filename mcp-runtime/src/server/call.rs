@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use tracing::field::Empty;
 
+use super::catalog::missing_capability;
 use super::client_requests::ClientLink;
 use super::ids::random_id;
 use super::mrtr::{CallBinding, InputRound};
@@ -21,7 +22,10 @@ use super::{ArgumentErrorChannel, RegisteredTool};
 use crate::Ctx;
 use crate::context::{NotificationSink, Outbound};
 use crate::protocol::ProtocolVersion;
-use crate::protocol::jsonrpc::{ErrorObject, INTERNAL_ERROR, INVALID_PARAMS, RequestId, Response};
+use crate::protocol::jsonrpc::{
+    ErrorObject, INTERNAL_ERROR, INVALID_PARAMS, MISSING_REQUIRED_CLIENT_CAPABILITY, RequestId,
+    Response,
+};
 use crate::protocol::messages::{CallToolResult, Content};
 use crate::protocol::meta::{LogLevel, RequestMeta};
 use crate::tool::{ToolArgs, ToolFailure, ToolOutcome, ToolOutput};
@@ -46,6 +50,8 @@ enum Outcome {
     Cancelled,
     /// 2026-07-28: stopped to ask the client (`input_required`).
     InputRequired,
+    /// 2026-07-28: the tool needed a capability the client did not declare (-32021).
+    MissingCapability,
 }
 
 impl Outcome {
@@ -68,6 +74,11 @@ impl Outcome {
             Outcome::Timeout => ("timeout", Some(INTERNAL_ERROR), Some("timeout")),
             Outcome::Cancelled => ("cancelled", None, Some("cancelled")),
             Outcome::InputRequired => ("input_required", None, None),
+            Outcome::MissingCapability => (
+                "missing_capability",
+                Some(MISSING_REQUIRED_CLIENT_CAPABILITY),
+                Some("MissingCapability"),
+            ),
         }
     }
 }
@@ -325,6 +336,16 @@ impl Session {
                     log_call(name, started, &Outcome::InvalidParams("Narrowing"), None);
                     return Some(session.invalid_arguments(id, tool, version, violations));
                 }
+                Ended::Ran(Ok(ToolOutcome::Output(ToolOutput::Failure(
+                    ToolFailure::MissingCapability {
+                        capability,
+                        message,
+                    },
+                )))) if version.is_modern() => {
+                    log_call(name, started, &Outcome::MissingCapability, None);
+                    let error = missing_capability(capability, message.into_owned());
+                    return Some(Response::error(Some(id), error));
+                }
                 Ended::Ran(Ok(ToolOutcome::Output(output))) => finish(tool, output, started),
             };
             Some(Response::result(id, result.into_json(version)))
@@ -457,7 +478,9 @@ fn finish(tool: &RegisteredTool, output: ToolOutput, started: Instant) -> CallTo
                 meta: None,
             }
         }
-        ToolOutput::Failure(ToolFailure::UserFacing(message)) => {
+        ToolOutput::Failure(
+            ToolFailure::UserFacing(message) | ToolFailure::MissingCapability { message, .. },
+        ) => {
             log_call(name, started, &Outcome::ToolError, None);
             CallToolResult::error_text(message)
         }

@@ -14,13 +14,16 @@ use tokio_util::sync::CancellationToken;
 
 use super::client_requests::ClientLink;
 use super::ids::random_id;
+use super::mrtr::InputRound;
 use super::panic_guard::{self, Guarded};
 use super::session::{Answer, Session};
 use crate::completion::{CompletionFuture, CompletionRequest, TextParamSpec};
 use crate::context::{NotificationSink, Outbound};
 use crate::prompt::{PromptDef, PromptFuture, PromptMeta};
 use crate::protocol::ProtocolVersion;
-use crate::protocol::jsonrpc::{ErrorObject, INTERNAL_ERROR, RequestId};
+use crate::protocol::jsonrpc::{
+    ErrorObject, INTERNAL_ERROR, MISSING_REQUIRED_CLIENT_CAPABILITY, RequestId,
+};
 use crate::protocol::meta::{LogLevel, RequestMeta};
 use crate::resource::template::UriTemplate;
 use crate::resource::{ResourceDef, ResourceFuture, ResourceMeta};
@@ -225,6 +228,8 @@ pub(super) enum HandlerEnd<T> {
     Finished(T),
     Panicked,
     Cancelled,
+    /// 2026-07-28: the handler asked the client for something the request did not bring.
+    NeedsInput,
 }
 
 impl Session {
@@ -237,6 +242,7 @@ impl Session {
         version: ProtocolVersion,
         mut meta: RequestMeta,
         sink: &NotificationSink,
+        round: Option<Arc<InputRound>>,
         handler: impl FnOnce(Ctx) -> BoxFuture<'static, T>,
     ) -> BoxFuture<'static, HandlerEnd<T>> {
         let cancellation = CancellationToken::new();
@@ -250,7 +256,10 @@ impl Session {
         };
         let outbound = Outbound::new(sink.clone(), meta.progress_token, log_threshold);
         let capabilities = std::mem::take(&mut meta.client_capabilities);
-        let client = ClientLink::for_handler(self, version, capabilities);
+        let client = match &round {
+            Some(round) => ClientLink::Rounds(Arc::clone(round)),
+            None => ClientLink::for_handler(self, version, capabilities),
+        };
         let ctx = Ctx::new(
             id.clone(),
             version,
@@ -262,12 +271,23 @@ impl Session {
         let session = Arc::clone(self);
         let id = id.clone();
         Box::pin(async move {
+            let needs_input = async {
+                match &round {
+                    Some(round) => round.interrupted().await,
+                    None => std::future::pending().await,
+                }
+            };
             let finished = tokio::select! {
                 biased;
                 () = cancellation.cancelled() => None,
-                finished = run => Some(finished),
+                finished = run => Some(Some(finished)),
+                // Polled after the run, so every request of the poll that stopped it is noted.
+                () = needs_input => Some(None),
             };
             outbound.finish();
+            if let Some(round) = &round {
+                round.end();
+            }
             session
                 .in_flight
                 .lock()
@@ -275,8 +295,9 @@ impl Session {
                 .remove(&id);
             match finished.filter(|_| !cancellation.is_cancelled()) {
                 None => HandlerEnd::Cancelled,
-                Some(Err(_panic_payload)) => HandlerEnd::Panicked,
-                Some(Ok(value)) => HandlerEnd::Finished(value),
+                Some(None) => HandlerEnd::NeedsInput,
+                Some(Some(Err(_panic_payload))) => HandlerEnd::Panicked,
+                Some(Some(Ok(value))) => HandlerEnd::Finished(value),
             }
         })
     }
@@ -287,12 +308,24 @@ impl Session {
 /// error id, whose own message never leaves the server.
 pub(super) fn handler_failure(
     failure: Option<ToolFailure>,
+    version: ProtocolVersion,
     what: &'static str,
     name: &str,
     started: Instant,
 ) -> ErrorObject {
     let duration_ms = started.elapsed().as_millis() as u64;
     match failure {
+        Some(ToolFailure::MissingCapability {
+            capability,
+            message,
+        }) if version.is_modern() => {
+            log_handler(what, name, started, "missing_capability");
+            missing_capability(capability, message.into_owned())
+        }
+        Some(ToolFailure::MissingCapability { message, .. }) => {
+            log_handler(what, name, started, "error");
+            ErrorObject::new(INTERNAL_ERROR, message.into_owned())
+        }
         Some(ToolFailure::UserFacing(message)) => {
             tracing::info!(
                 handler = what,
@@ -329,6 +362,15 @@ pub(super) fn handler_failure(
             )
         }
     }
+}
+
+/// 2026-07-28 basic/index, "Per-request protocol fields": a request that needs a capability the
+/// client did not declare MUST get `MissingRequiredClientCapabilityError` (-32021) naming it in
+/// `data.requiredCapabilities` (and HTTP 400, which the transport gives every -32021).
+pub(super) fn missing_capability(capability: &str, message: String) -> ErrorObject {
+    let required = crate::tool::required_capabilities(capability);
+    ErrorObject::new(MISSING_REQUIRED_CLIENT_CAPABILITY, message)
+        .with_data(json!({ "requiredCapabilities": required }))
 }
 
 /// The log line of a handler that answered.

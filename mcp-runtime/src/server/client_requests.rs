@@ -1,4 +1,5 @@
-//! Requests from a tool to the client (`sampling/createMessage`, `elicitation/create`), made
+//! Requests from a tool to the client (`sampling/createMessage`, `elicitation/create`,
+//! `roots/list`), made
 //! through its [`Ctx`]: the capability check, the session's table of requests awaiting an
 //! answer (legacy versions), and the hand-over to Multi Round-Trip Requests (2026-07-28,
 //! `mrtr.rs`).
@@ -23,6 +24,7 @@ use crate::protocol::ProtocolVersion;
 use crate::protocol::client::{ClientCapabilities, RequestOptions};
 use crate::protocol::elicitation::{ElicitResult, Elicitation};
 use crate::protocol::jsonrpc::RequestId;
+use crate::protocol::roots::{ListRoots, Root};
 use crate::protocol::sampling::{CreateMessage, SamplingResult};
 use crate::tool::{IntoToolFailure, ToolError, ToolFailure};
 
@@ -119,13 +121,24 @@ impl fmt::Display for ClientRequestError {
 #[diagnostic::do_not_recommend]
 impl IntoToolFailure for ClientRequestError {
     fn into_tool_failure(self) -> ToolFailure {
-        ToolFailure::UserFacing(self.to_string().into())
+        match self {
+            // 2026-07-28 basic/index, "Per-request protocol fields": a request whose processing
+            // requires a capability the client did not declare MUST get -32021.
+            ClientRequestError::NotSupported { capability, .. } => {
+                let message = self.to_string().into();
+                ToolFailure::MissingCapability {
+                    capability,
+                    message,
+                }
+            }
+            _ => ToolFailure::UserFacing(self.to_string().into()),
+        }
     }
 }
 
 impl From<ClientRequestError> for ToolError {
     fn from(error: ClientRequestError) -> Self {
-        ToolError::new(error.to_string())
+        ToolError::from_failure(error.into_tool_failure())
     }
 }
 
@@ -253,6 +266,38 @@ impl ClientCall for Elicitation {
     }
 }
 
+impl ClientCall for ListRoots {
+    type Output = Vec<Root>;
+    const METHOD: &'static str = "roots/list";
+
+    fn check(
+        &self,
+        _version: ProtocolVersion,
+        capabilities: &ClientCapabilities,
+    ) -> Result<(), ClientRequestError> {
+        // client/roots, "Capabilities": clients that support roots MUST declare the capability.
+        match capabilities.roots() {
+            true => Ok(()),
+            false => Err(ClientRequestError::NotSupported {
+                method: Self::METHOD,
+                capability: "roots",
+            }),
+        }
+    }
+
+    fn params_json(&self, _version: ProtocolVersion) -> String {
+        "{}".to_owned()
+    }
+
+    fn options(&self) -> &RequestOptions {
+        &self.options
+    }
+
+    fn parse(result: Value) -> Option<Vec<Root>> {
+        Root::list_from_json(&result)
+    }
+}
+
 /// How a call reaches its client.
 #[derive(Clone, Debug)]
 pub(crate) enum ClientLink {
@@ -263,8 +308,8 @@ pub(crate) enum ClientLink {
     },
     /// 2026-07-28: answers come with the retried request (`mrtr.rs`).
     Rounds(Arc<InputRound>),
-    /// 2026-07-28 requests without input rounds here yet (`resources/read`, `prompts/get`):
-    /// nothing can be asked.
+    /// 2026-07-28 requests without input rounds here yet (`resources/read`): nothing can be
+    /// asked.
     Detached(ClientCapabilities),
 }
 

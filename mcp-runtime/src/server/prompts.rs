@@ -9,6 +9,7 @@ use futures_util::FutureExt;
 use serde_json::{Map, Value, json};
 
 use super::catalog::{HandlerEnd, RegisteredParam, handler_failure, log_handler};
+use super::mrtr::{CallBinding, InputRound};
 use super::panic_guard::Guarded;
 use super::session::{Answer, Session, encode_cursor, page_bounds};
 use crate::completion::{CompletionRequest, Completions};
@@ -60,7 +61,7 @@ impl Session {
         id: RequestId,
         params: Option<&Value>,
         version: ProtocolVersion,
-        meta: RequestMeta,
+        mut meta: RequestMeta,
         sink: &NotificationSink,
     ) -> Answer {
         let started = Instant::now();
@@ -93,32 +94,73 @@ impl Session {
             let message = format!("prompt `{name}` has no argument `{unknown}`");
             return Answer::Ready(invalid_params(id, &message));
         }
-        let run = self.run_handler(&id, version, meta, sink, |ctx| {
+        // 2026-07-28: a prompt asks the client through Multi Round-Trip Requests, as a tool does
+        // (basic/patterns/mrtr: `prompts/get` is one of the requests that may answer
+        // `input_required`); the state is bound to the prompt and its arguments.
+        let input = match version.is_modern() {
+            false => None,
+            true => {
+                let bound: Map<String, Value> = arguments
+                    .iter()
+                    .map(|(key, value)| (key.clone(), json!(value)))
+                    .collect();
+                let binding = CallBinding::new(&format!("prompts/get {name}"), &bound);
+                let capabilities = std::mem::take(&mut meta.client_capabilities);
+                let responses = params.and_then(|p| p.get("inputResponses")).cloned();
+                let state = params.and_then(|p| p.get("requestState")).cloned();
+                let key = &self.server.shared.state_key;
+                match InputRound::open(key, &binding, capabilities, responses, state) {
+                    Ok(round) => Some((Arc::new(round), binding)),
+                    Err(error) => {
+                        log_handler("prompt", name, started, "invalid_params");
+                        return Answer::Ready(Response::error(Some(id), error));
+                    }
+                }
+            }
+        };
+        let round = input.as_ref().map(|(round, _)| Arc::clone(round));
+        let run = self.run_handler(&id, version, meta, sink, round, |ctx| {
             (prompt.get)(ctx, TextArgs::new(arguments))
         });
+        let session = Arc::clone(self);
         Answer::Pending(Box::pin(async move {
-            let answer = match run.await {
-                HandlerEnd::Cancelled => {
-                    log_handler("prompt", name, started, "cancelled");
-                    return None;
-                }
-                HandlerEnd::Panicked => Err(handler_failure(None, "prompt", name, started)),
-                HandlerEnd::Finished(PromptOutcome::InvalidArguments(violations)) => {
-                    log_handler("prompt", name, started, "invalid_params");
-                    Err(ErrorObject::new(
-                        INVALID_PARAMS,
-                        format!("Invalid params: invalid arguments for prompt `{name}`"),
-                    )
-                    .with_data(json!({ "violations": violations })))
-                }
-                HandlerEnd::Finished(PromptOutcome::Output(Err(failure))) => {
-                    Err(handler_failure(Some(failure), "prompt", name, started))
-                }
-                HandlerEnd::Finished(PromptOutcome::Output(Ok(messages))) => {
-                    log_handler("prompt", name, started, "ok");
-                    Ok(messages.to_json())
-                }
-            };
+            let answer =
+                match run.await {
+                    HandlerEnd::Cancelled => {
+                        log_handler("prompt", name, started, "cancelled");
+                        return None;
+                    }
+                    HandlerEnd::NeedsInput => {
+                        let Some((round, binding)) = &input else {
+                            unreachable!("only a 2026-07-28 request needs input")
+                        };
+                        let response = round.answer(id, &session.server.shared.state_key, binding);
+                        let outcome = match response.outcome.is_ok() {
+                            true => "input_required",
+                            false => "invalid_params",
+                        };
+                        log_handler("prompt", name, started, outcome);
+                        return Some(response);
+                    }
+                    HandlerEnd::Panicked => {
+                        Err(handler_failure(None, version, "prompt", name, started))
+                    }
+                    HandlerEnd::Finished(PromptOutcome::InvalidArguments(violations)) => {
+                        log_handler("prompt", name, started, "invalid_params");
+                        Err(ErrorObject::new(
+                            INVALID_PARAMS,
+                            format!("Invalid params: invalid arguments for prompt `{name}`"),
+                        )
+                        .with_data(json!({ "violations": violations })))
+                    }
+                    HandlerEnd::Finished(PromptOutcome::Output(Err(failure))) => Err(
+                        handler_failure(Some(failure), version, "prompt", name, started),
+                    ),
+                    HandlerEnd::Finished(PromptOutcome::Output(Ok(messages))) => {
+                        log_handler("prompt", name, started, "ok");
+                        Ok(messages.to_json())
+                    }
+                };
             Some(match answer {
                 Ok(result) => Response::result(id, result),
                 Err(error) => Response::error(Some(id), error),
@@ -162,15 +204,20 @@ impl Session {
                 Ok(Ok(completions)) => Response::result(id, completions.into_json()),
                 Ok(Err(failure)) => Response::error(
                     Some(id),
-                    handler_failure(Some(failure), "completion", name, started),
+                    handler_failure(Some(failure), NO_CTX, "completion", name, started),
                 ),
-                Err(_panic_payload) => {
-                    Response::error(Some(id), handler_failure(None, "completion", name, started))
-                }
+                Err(_panic_payload) => Response::error(
+                    Some(id),
+                    handler_failure(None, NO_CTX, "completion", name, started),
+                ),
             })
         }))
     }
 }
+
+/// The version completion failures are worded for: completion hooks get no `Ctx`, so they never
+/// ask the client for anything, and no version-dependent failure comes from them.
+const NO_CTX: ProtocolVersion = ProtocolVersion::V2025_11_25;
 
 fn argument_json(param: &RegisteredParam) -> Value {
     let mut argument = json!({"name": param.name, "required": param.required});

@@ -90,7 +90,8 @@ impl Session {
         // The template, not the URI, names the resource in the log: a URI may carry anything.
         let name = resource.meta.uri;
         let declared_mime = resource.meta.mime_type;
-        let run = self.run_handler(&id, version, meta, sink, |ctx| {
+        // `resources/read` has no input rounds here yet: its handlers cannot ask the client.
+        let run = self.run_handler(&id, version, meta, sink, None, |ctx| {
             (resource.read)(ctx, TextArgs::new(values))
         });
         Answer::Pending(Box::pin(async move {
@@ -99,10 +100,11 @@ impl Session {
                     log_handler("resource", name, started, "cancelled");
                     return None;
                 }
+                HandlerEnd::NeedsInput => unreachable!("a resource read has no input round"),
                 HandlerEnd::Panicked => {
                     return Some(Response::error(
                         Some(id),
-                        handler_failure(None, "resource", name, started),
+                        handler_failure(None, version, "resource", name, started),
                     ));
                 }
                 HandlerEnd::Finished(ResourceOutcome::InvalidArguments(violations)) => {
@@ -138,7 +140,7 @@ impl Session {
                     return Some(Response::error(Some(id), not_found(&uri, version)));
                 }
                 ResourceOutput::Failure(failure) => {
-                    let error = handler_failure(Some(failure), "resource", name, started);
+                    let error = handler_failure(Some(failure), version, "resource", name, started);
                     return Some(Response::error(Some(id), error));
                 }
             };

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 pub use args::ToolArgs;
 pub(crate) use args::short_type_name;
+pub(crate) use output::required_capabilities;
 pub use output::{IntoToolFailure, IntoToolResult, Json, ToolError, ToolFailure, ToolOutput};
 
 use crate::Ctx;

@@ -18,7 +18,8 @@ use super::{App, lazy, modern_headers};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
     ErrorObject, HEADER_MISMATCH, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST,
-    METHOD_NOT_FOUND, PARSE_ERROR, RequestId, UNSUPPORTED_PROTOCOL_VERSION,
+    METHOD_NOT_FOUND, MISSING_REQUIRED_CLIENT_CAPABILITY, PARSE_ERROR, RequestId,
+    UNSUPPORTED_PROTOCOL_VERSION,
 };
 use crate::protocol::meta::RequestMeta;
 use crate::server::{NotificationSink, Reply, Session};
@@ -348,6 +349,8 @@ pub(super) fn status_for(error_code: Option<i32>, era: Era) -> StatusCode {
     match (error_code, era) {
         (Some(PARSE_ERROR | INVALID_REQUEST), _) => StatusCode::BAD_REQUEST,
         (Some(HEADER_MISMATCH | UNSUPPORTED_PROTOCOL_VERSION), _) => StatusCode::BAD_REQUEST,
+        // basic/index, "Per-request protocol fields": -32021 MUST be 400 on HTTP.
+        (Some(MISSING_REQUIRED_CLIENT_CAPABILITY), _) => StatusCode::BAD_REQUEST,
         (Some(METHOD_NOT_FOUND), Era::Modern) => StatusCode::NOT_FOUND,
         _ => StatusCode::OK,
     }
