@@ -2,13 +2,11 @@
 //! the one log line every call ends in.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::AtomicU8;
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
 use serde_json::{Map, Value, json};
-use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use tracing::field::Empty;
 
@@ -20,14 +18,14 @@ use super::panic_guard::{self, Guarded};
 use super::session::{Answer, Session};
 use super::{ArgumentErrorChannel, RegisteredTool};
 use crate::Ctx;
-use crate::context::{NotificationSink, Outbound};
+use crate::context::NotificationSink;
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
     ErrorObject, INTERNAL_ERROR, INVALID_PARAMS, MISSING_REQUIRED_CLIENT_CAPABILITY, RequestId,
     Response,
 };
 use crate::protocol::messages::{CallToolResult, Content};
-use crate::protocol::meta::{LogLevel, RequestMeta};
+use crate::protocol::meta::RequestMeta;
 use crate::tool::{ToolArgs, ToolFailure, ToolOutcome, ToolOutput};
 use crate::validate::Violation;
 
@@ -229,19 +227,8 @@ impl Session {
             }
         };
 
-        let cancellation = CancellationToken::new();
-        self.in_flight
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(id.clone(), cancellation.clone());
-        // The log level: the session's `logging/setLevel` (legacy), or the request's own.
-        // Decided by the version, not by whether `_meta` names one: a legacy version in `_meta`
-        // keeps the session's level.
-        let log_threshold = match version.is_modern() {
-            true => Arc::new(AtomicU8::new(meta.log_level.map_or(0, LogLevel::rank))),
-            false => Arc::clone(&self.log_threshold),
-        };
-        let outbound = Outbound::new(sink.clone(), meta.progress_token, log_threshold);
+        let cancellation = self.begin_request(&id);
+        let outbound = self.outbound(version, meta.progress_token, meta.log_level, sink);
         let round = match &client {
             ClientLink::Rounds(round) => Some(Arc::clone(round)),
             ClientLink::Session { .. } | ClientLink::Detached(_) => None,
@@ -295,11 +282,7 @@ impl Session {
             if let Some(round) = &round {
                 round.end();
             }
-            session
-                .in_flight
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .remove(&id);
+            session.end_request(&id);
             let result = match ended {
                 Ended::Cancelled => {
                     log_call(name, started, &Outcome::Cancelled, None);

@@ -3,14 +3,12 @@
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::AtomicU8;
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 use std::time::Instant;
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
 
 use super::client_requests::ClientLink;
 use super::ids::random_id;
@@ -18,13 +16,13 @@ use super::mrtr::InputRound;
 use super::panic_guard::{self, Guarded};
 use super::session::{Answer, Session};
 use crate::completion::{CompletionFuture, CompletionRequest, TextParamSpec};
-use crate::context::{NotificationSink, Outbound};
+use crate::context::NotificationSink;
 use crate::prompt::{PromptDef, PromptFuture, PromptMeta};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
     ErrorObject, INTERNAL_ERROR, MISSING_REQUIRED_CLIENT_CAPABILITY, RequestId,
 };
-use crate::protocol::meta::{LogLevel, RequestMeta};
+use crate::protocol::meta::RequestMeta;
 use crate::resource::template::UriTemplate;
 use crate::resource::{ResourceDef, ResourceFuture, ResourceMeta};
 use crate::text_args::TextArgs;
@@ -245,16 +243,9 @@ impl Session {
         round: Option<Arc<InputRound>>,
         handler: impl FnOnce(Ctx) -> BoxFuture<'static, T>,
     ) -> BoxFuture<'static, HandlerEnd<T>> {
-        let cancellation = CancellationToken::new();
-        self.in_flight
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(id.clone(), cancellation.clone());
-        let log_threshold = match version.is_modern() {
-            true => Arc::new(AtomicU8::new(meta.log_level.map_or(0, LogLevel::rank))),
-            false => Arc::clone(&self.log_threshold),
-        };
-        let outbound = Outbound::new(sink.clone(), meta.progress_token, log_threshold);
+        let cancellation = self.begin_request(id);
+        let progress_token = meta.progress_token.take();
+        let outbound = self.outbound(version, progress_token, meta.log_level, sink);
         let capabilities = std::mem::take(&mut meta.client_capabilities);
         let client = match &round {
             Some(round) => ClientLink::Rounds(Arc::clone(round)),
@@ -288,11 +279,7 @@ impl Session {
             if let Some(round) = &round {
                 round.end();
             }
-            session
-                .in_flight
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .remove(&id);
+            session.end_request(&id);
             match finished.filter(|_| !cancellation.is_cancelled()) {
                 None => HandlerEnd::Cancelled,
                 Some(None) => HandlerEnd::NeedsInput,

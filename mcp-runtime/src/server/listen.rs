@@ -7,7 +7,6 @@ use std::sync::{Arc, PoisonError, Weak};
 
 use serde_json::{Value, json};
 use tokio::sync::{broadcast, watch};
-use tokio_util::sync::CancellationToken;
 
 use super::session::{Answer, Session};
 use crate::context::NotificationSink;
@@ -120,11 +119,7 @@ impl Session {
             honoured["resourceSubscriptions"] = json!(uris);
         }
         let mut updates = self.server.watch_resources();
-        let cancellation = CancellationToken::new();
-        self.in_flight
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(id.clone(), cancellation.clone());
+        let cancellation = self.begin_request(&id);
         let mut changes = self.server.watch_tools();
         let shutdown = self.server.shared.shutdown.clone();
         let sink = sink.clone();
@@ -159,11 +154,7 @@ impl Session {
                     },
                 }
             };
-            session
-                .in_flight
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .remove(&id);
+            session.end_request(&id);
             ended_by_server
                 .then(|| Response::result(id.clone(), json!({"_meta": {SUBSCRIPTION_ID_KEY: id}})))
         }))

@@ -15,7 +15,7 @@ use tracing::Instrument;
 
 use super::Server;
 use super::client_requests::ClientPeer;
-use crate::context::NotificationSink;
+use crate::context::{NotificationSink, Outbound};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
     self, ErrorObject, Frame, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, Message, Request,
@@ -156,6 +156,41 @@ impl Session {
                 Reply::Later(Box::pin(async move { future.await.map(Outgoing::from) }))
             }
         }
+    }
+
+    /// Registers a request as in flight, so that `notifications/cancelled` (or, on 2026-07-28
+    /// over HTTP, a closed stream) can stop it; [`Session::end_request`] forgets it.
+    pub(super) fn begin_request(&self, id: &RequestId) -> CancellationToken {
+        let cancellation = CancellationToken::new();
+        self.in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id.clone(), cancellation.clone());
+        cancellation
+    }
+
+    pub(super) fn end_request(&self, id: &RequestId) {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(id);
+    }
+
+    /// The way back to the client for one request. Its log level is the session's
+    /// `logging/setLevel` on legacy versions and the request's own on 2026-07-28: decided by the
+    /// version, not by whether `_meta` names a level.
+    pub(super) fn outbound(
+        &self,
+        version: ProtocolVersion,
+        progress_token: Option<Value>,
+        log_level: Option<LogLevel>,
+        sink: &NotificationSink,
+    ) -> Arc<Outbound> {
+        let log_threshold = match version.is_modern() {
+            true => Arc::new(AtomicU8::new(log_level.map_or(0, LogLevel::rank))),
+            false => Arc::clone(&self.log_threshold),
+        };
+        Outbound::new(sink.clone(), progress_token, log_threshold)
     }
 
     /// Cancels a request in flight, as `notifications/cancelled` would (Streamable HTTP
