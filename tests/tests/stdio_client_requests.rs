@@ -431,14 +431,18 @@ fn modern_calls_ask_through_input_required_rounds() {
         "a state is bound to its tool: {foreign}"
     );
 
-    // Requests the client did not declare are never put in `inputRequests`.
+    // Requests the client did not declare are never put in `inputRequests`: a tool that needs
+    // one fails with -32021 MissingRequiredClientCapability (2026-07-28 basic/index).
     let refused = exchange(
         &mut server,
         modern_call(8, "test_two_questions", json!({"sampling": {}}), json!({})),
     );
-    assert_eq!(refused["result"]["resultType"], "complete");
-    assert_eq!(refused["result"]["isError"], true);
-    assert!(first_text(&refused).contains("`elicitation.form` capability"));
+    assert_eq!(refused["error"]["code"], -32021, "{refused}");
+    assert_eq!(
+        refused["error"]["data"]["requiredCapabilities"],
+        json!({"elicitation": {"form": {}}}),
+        "{refused}"
+    );
 }
 
 #[test]
