@@ -58,6 +58,7 @@ pub use protocol::sampling::{CreateMessage, SamplingContent, SamplingMessage, Sa
 pub use resource::{Blob, ResourceContents, ResourceDef, ResourceUpdates};
 pub use server::{
     ArgumentErrorChannel, ClientRequestError, McpServer, Server, ServerBuilder, UnknownArguments,
+    WeakServer,
 };
 pub use tool::{Json, ToolDef, ToolError};
 

@@ -11,6 +11,8 @@ use crate::TEST_IMAGE_BASE64;
 /// The state of the everything server: the channel `test://watched-resource` updates go out on.
 pub struct Everything {
     pub(crate) updates: ResourceUpdates,
+    /// The running server, for `test_trigger_tool_change` (set once it is built).
+    pub(crate) server: std::sync::Arc<std::sync::OnceLock<mcp_runtime::WeakServer>>,
 }
 
 #[mcp_server(name = "everything", version = env!("CARGO_PKG_VERSION"))]
@@ -140,4 +142,28 @@ impl Everything {
         self.updates.notify("test://watched-resource");
         "Updated test://watched-resource"
     }
+
+    /// Adds `test_dynamic_tool`, or removes it when it is there, so that listeners hear
+    /// `notifications/tools/list_changed`.
+    #[tool]
+    fn test_trigger_tool_change(&self) -> Result<&'static str, ToolError> {
+        let server = self
+            .server
+            .get()
+            .and_then(mcp_runtime::WeakServer::upgrade)
+            .ok_or_else(|| ToolError::new("the server is not running"))?;
+        if server.remove_tool("test_dynamic_tool") {
+            return Ok("Removed test_dynamic_tool");
+        }
+        server
+            .add_tool(test_dynamic_tool_tool::<Everything>())
+            .map_err(|_| ToolError::new("test_dynamic_tool could not be added"))?;
+        Ok("Added test_dynamic_tool")
+    }
+}
+
+/// Exists only between calls of `test_trigger_tool_change`.
+#[tool]
+fn test_dynamic_tool() -> &'static str {
+    "This tool comes and goes."
 }

@@ -273,38 +273,43 @@ pub use mrtr::{
 /// The everything server: every fixture tool, resource, template and prompt.
 pub fn server() -> Result<Server, mcp_runtime::Error> {
     let updates = mcp_runtime::ResourceUpdates::new();
-    Everything {
+    let running = std::sync::Arc::new(std::sync::OnceLock::new());
+    let everything = Everything {
         updates: updates.clone(),
-    }
-    .into_builder()
-    .resource_updates(updates)
-    .tool(test_simple_text_tool())
-    .tool(test_image_content_tool())
-    .tool(test_audio_content_tool())
-    .tool(test_embedded_resource_tool())
-    .tool(test_multiple_content_types_tool())
-    .tool(test_tool_with_logging_tool())
-    .tool(test_tool_with_progress_tool())
-    .tool(test_logging_tool_tool())
-    .tool(test_error_handling_tool())
-    .tool(test_sampling_tool())
-    .tool(test_elicitation_tool())
-    .tool(test_elicitation_sep1034_defaults_tool())
-    .tool(test_elicitation_sep1330_enums_tool())
-    .tool(test_reconnection_tool())
-    .tool(test_input_required_result_elicitation_tool())
-    .tool(test_input_required_result_sampling_tool())
-    .tool(test_input_required_result_list_roots_tool())
-    .tool(test_input_required_result_request_state_tool())
-    .tool(test_input_required_result_multiple_inputs_tool())
-    .tool(test_input_required_result_multi_round_tool())
-    .tool(test_input_required_result_tampered_state_tool())
-    .tool(test_input_required_result_capabilities_tool())
-    .tool(test_missing_capability_tool())
-    .tool(test_streaming_elicitation_tool())
-    .tool(json_schema_2020_12_tool_tool())
-    .tool(test_panic_tool())
-    .tool(test_sleep_tool())
-    .tool(test_constraints_tool())
-    .build()
+        server: std::sync::Arc::clone(&running),
+    };
+    let server = everything
+        .into_builder()
+        .resource_updates(updates)
+        .tool(test_simple_text_tool())
+        .tool(test_image_content_tool())
+        .tool(test_audio_content_tool())
+        .tool(test_embedded_resource_tool())
+        .tool(test_multiple_content_types_tool())
+        .tool(test_tool_with_logging_tool())
+        .tool(test_tool_with_progress_tool())
+        .tool(test_logging_tool_tool())
+        .tool(test_error_handling_tool())
+        .tool(test_sampling_tool())
+        .tool(test_elicitation_tool())
+        .tool(test_elicitation_sep1034_defaults_tool())
+        .tool(test_elicitation_sep1330_enums_tool())
+        .tool(test_reconnection_tool())
+        .tool(test_input_required_result_elicitation_tool())
+        .tool(test_input_required_result_sampling_tool())
+        .tool(test_input_required_result_list_roots_tool())
+        .tool(test_input_required_result_request_state_tool())
+        .tool(test_input_required_result_multiple_inputs_tool())
+        .tool(test_input_required_result_multi_round_tool())
+        .tool(test_input_required_result_tampered_state_tool())
+        .tool(test_input_required_result_capabilities_tool())
+        .tool(test_missing_capability_tool())
+        .tool(test_streaming_elicitation_tool())
+        .tool(json_schema_2020_12_tool_tool())
+        .tool(test_panic_tool())
+        .tool(test_sleep_tool())
+        .tool(test_constraints_tool())
+        .build()?;
+    let _ = running.set(server.downgrade());
+    Ok(server)
 }

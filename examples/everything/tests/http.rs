@@ -409,3 +409,40 @@ async fn a_modern_logging_call_logs_only_when_the_request_asks() {
         json!({"level": "info", "data": "Diagnostic trace logging activated"})
     );
 }
+
+#[tokio::test]
+async fn the_tool_change_trigger_adds_and_removes_a_tool_and_listeners_hear_it() {
+    let server = server();
+    let client = Client::new(server.url());
+    let mut session = LegacySession::open(&client, "2025-11-25").await;
+    let mut get_headers = session.headers();
+    get_headers.push(("accept", "text/event-stream"));
+    let mut stream = client.open_sse(Method::GET, &get_headers, None).await;
+    let names = |listed: &Value| -> Vec<String> {
+        listed["result"]["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|tool| tool["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let added = call(&mut session, "test_trigger_tool_change", json!({})).await;
+    assert_eq!(
+        added["result"]["content"][0]["text"],
+        "Added test_dynamic_tool"
+    );
+    let changed = stream
+        .next_message(Duration::from_secs(5))
+        .await
+        .expect("a change");
+    assert_eq!(changed["method"], "notifications/tools/list_changed");
+    let listed = session.request("tools/list", json!({})).await.response();
+    assert!(names(&listed).contains(&"test_dynamic_tool".to_owned()));
+    let removed = call(&mut session, "test_trigger_tool_change", json!({})).await;
+    assert_eq!(
+        removed["result"]["content"][0]["text"],
+        "Removed test_dynamic_tool"
+    );
+    let listed = session.request("tools/list", json!({})).await.response();
+    assert!(!names(&listed).contains(&"test_dynamic_tool".to_owned()));
+}

@@ -383,7 +383,30 @@ impl RegisteredTool {
     }
 }
 
+/// A handle to a [`Server`] that does not keep it alive, for state that needs its server (a tool
+/// that adds tools) without a reference cycle.
+#[derive(Clone, Default)]
+pub struct WeakServer(std::sync::Weak<Shared>);
+
+impl std::fmt::Debug for WeakServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WeakServer")
+    }
+}
+
+impl WeakServer {
+    /// The server, while it exists.
+    pub fn upgrade(&self) -> Option<Server> {
+        self.0.upgrade().map(|shared| Server { shared })
+    }
+}
+
 impl Server {
+    /// A handle that does not keep the server alive.
+    pub fn downgrade(&self) -> WeakServer {
+        WeakServer(Arc::downgrade(&self.shared))
+    }
+
     /// A builder for a server without state, for free-function tools.
     pub fn builder(info: Implementation) -> ServerBuilder<()> {
         ServerBuilder::new(info, ())
