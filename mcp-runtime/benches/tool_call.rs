@@ -1,6 +1,7 @@
-//! The per-call cost of the framework, in-process: validating the arguments of a
-//! `search_tickets`-shaped call against its compiled schema, and a whole `tools/call` (parse,
-//! dispatch, validate, narrow, call, write the answer). `cargo bench -p mcp-runtime --bench tool_call`.
+//! The per-call cost of the framework, in-process: a whole `tools/call` of a
+//! `search_tickets`-shaped tool with no database behind it (parse, dispatch, validate, narrow,
+//! call, write the answer). `cargo bench -p mcp-runtime --bench tool_call`. Validation and
+//! narrowing alone, of the real ticketing tools, are `cargo bench -p mcp-bench --bench arguments`.
 
 use std::hint::black_box;
 
@@ -9,7 +10,6 @@ use mcp_runtime::prelude::*;
 use mcp_runtime::server::{NotificationSink, Reply};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -36,22 +36,6 @@ impl Tickets {
     }
 }
 
-fn validation(c: &mut Criterion) {
-    let server = Tickets.into_server().expect("the server builds");
-    let schema = server
-        .tools()
-        .into_iter()
-        .next()
-        .expect("one tool")
-        .input_schema
-        .clone();
-    let compiled = mcp_runtime::validate::compile(&schema).expect("the schema compiles");
-    let arguments = json!({"query": "printer on fire", "status": "open", "limit": 20});
-    c.bench_function("validate search_tickets arguments", |b| {
-        b.iter(|| black_box(compiled.is_valid(black_box(&arguments))))
-    });
-}
-
 fn whole_call(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -74,5 +58,5 @@ fn whole_call(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, validation, whole_call);
+criterion_group!(benches, whole_call);
 criterion_main!(benches);

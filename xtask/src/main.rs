@@ -14,11 +14,16 @@
 //!   2 malformed answers, 3 unreachable, 64 usage).
 //! - `conformance [RUN…]`: the official MCP conformance suite against the `everything` example
 //!   (see [`conformance`]); it installs Node ≥ 22 and the pinned suites under `target/` first.
+//! - `bench [--rounds N] [--seconds S] [--only http,stdio,sessions,micro]`: builds in release
+//!   and measures hello against a raw-axum ceiling in one run (see `bench/mod.rs` and
+//!   BENCHMARKS.md); `bench build`: build times and generated code size. Orchestration only:
+//!   the load generator and the ceiling are the `mcp-bench` crate's binaries.
 //!
 //! Dependencies: std, and `serde_json` to read the conformance suite's results.
 
 #![allow(clippy::print_stdout)]
 
+mod bench;
 mod conformance;
 
 use std::path::{Path, PathBuf};
@@ -38,9 +43,10 @@ fn main() -> ExitCode {
         },
         Some("probe") => return probe(&args[1..]),
         Some("conformance") => conformance::run(&workspace_root(), &args[1..], is_ci()),
+        Some("bench") => bench::bench(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask ci | cargo xtask snapshot [--check] | cargo xtask probe URL [flags] | cargo xtask conformance [RUN…]"
+                "usage: cargo xtask ci | cargo xtask snapshot [--check] | cargo xtask probe URL [flags] | cargo xtask conformance [RUN…] | cargo xtask bench [build | --rounds N --seconds S --only PHASES]"
             );
             return ExitCode::from(2);
         }

@@ -34,6 +34,13 @@ pub struct Ticketing {
     db: Db,
 }
 
+impl Ticketing {
+    /// The state over the database `db` (for [`server`], and for benchmarks of single tools).
+    pub fn new(db: Db) -> Self {
+        Ticketing { db }
+    }
+}
+
 #[mcp_server(name = "ticketing", version = env!("CARGO_PKG_VERSION"))]
 impl Ticketing {
     /// Finds tickets whose title or body contains the query text, ignoring case. The text is
@@ -152,5 +159,5 @@ impl Ticketing {
 
 /// The ticketing server over the database `db`.
 pub fn server(db: Db) -> Result<Server, mcp_runtime::Error> {
-    Ticketing { db }.into_server()
+    Ticketing::new(db).into_server()
 }

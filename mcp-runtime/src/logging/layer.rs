@@ -1,6 +1,7 @@
 //! The log layer: one line per event, JSON or text, every value through the [`Redactor`], and
 //! the session and request ids taken from the spans the event happened in.
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::io::Write;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -60,14 +61,46 @@ impl Fields {
             .find(|(key, _)| *key == name)
             .map(|(_, value)| value)
     }
+
+    /// The value last recorded under `name`, moved out.
+    fn take(&mut self, name: &str) -> Option<Value> {
+        self.0
+            .iter_mut()
+            .rev()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| std::mem::take(value))
+    }
 }
 
 struct Collector<'a> {
     fields: &'a mut Fields,
     redactor: &'a Redactor,
+    /// Recording a span: only its correlation ids are kept, since nothing else of a span is
+    /// ever written (and so nothing else is formatted or scanned).
+    ids_only: bool,
 }
 
-impl Collector<'_> {
+impl<'a> Collector<'a> {
+    fn of_event(fields: &'a mut Fields, redactor: &'a Redactor) -> Self {
+        Collector {
+            fields,
+            redactor,
+            ids_only: false,
+        }
+    }
+
+    fn of_span(fields: &'a mut Fields, redactor: &'a Redactor) -> Self {
+        Collector {
+            fields,
+            redactor,
+            ids_only: true,
+        }
+    }
+
+    fn skips(&self, field: &Field) -> bool {
+        self.ids_only && !CORRELATION.contains(&field.name())
+    }
+
     fn push(&mut self, field: &Field, value: Value) {
         let value = if self.redactor.is_denied(field.name()) {
             Value::from(REDACTED)
@@ -88,66 +121,87 @@ impl Collector<'_> {
 
 impl Visit for Collector<'_> {
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if self.skips(field) {
+            return;
+        }
         let text = format!("{value:?}");
-        let text = self.redactor.redact(&text).into_owned();
-        self.push(field, Value::from(text));
+        // The formatted text is kept as it is unless a pattern matched: no second copy.
+        let redacted = match self.redactor.redact(&text) {
+            Cow::Owned(redacted) => Some(redacted),
+            Cow::Borrowed(_) => None,
+        };
+        self.push(field, Value::from(redacted.unwrap_or(text)));
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
+        if self.skips(field) {
+            return;
+        }
         let text = self.redactor.redact(value).into_owned();
         self.push(field, Value::from(text));
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.push_integer(field, Value::from(value), value.unsigned_abs());
+        if !self.skips(field) {
+            self.push_integer(field, Value::from(value), value.unsigned_abs());
+        }
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.push_integer(field, Value::from(value), value);
+        if !self.skips(field) {
+            self.push_integer(field, Value::from(value), value);
+        }
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.push(field, Value::from(value));
+        if !self.skips(field) {
+            self.push(field, Value::from(value));
+        }
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.push(field, Value::from(value));
+        if !self.skips(field) {
+            self.push(field, Value::from(value));
+        }
     }
 
     fn record_error(&mut self, field: &Field, _value: &(dyn std::error::Error + 'static)) {
         // An error's message may quote anything; its presence is all a log line gets.
-        self.push(field, Value::from(REDACTED));
+        if !self.skips(field) {
+            self.push(field, Value::from(REDACTED));
+        }
     }
 }
 
 impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for McpLayer {
     fn on_new_span(&self, attributes: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(id) else { return };
         let mut fields = Fields::default();
-        attributes.record(&mut Collector {
-            fields: &mut fields,
-            redactor: &self.redactor,
-        });
-        span.extensions_mut().insert(fields);
+        attributes.record(&mut Collector::of_span(&mut fields, &self.redactor));
+        if fields.0.is_empty() {
+            return; // A span without ids gives a line nothing: nothing to keep.
+        }
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(fields);
+        }
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        let mut recorded = Fields::default();
+        values.record(&mut Collector::of_span(&mut recorded, &self.redactor));
+        if recorded.0.is_empty() {
+            return;
+        }
         let Some(span) = ctx.span(id) else { return };
         let mut extensions = span.extensions_mut();
-        if let Some(fields) = extensions.get_mut::<Fields>() {
-            values.record(&mut Collector {
-                fields,
-                redactor: &self.redactor,
-            });
+        match extensions.get_mut::<Fields>() {
+            Some(fields) => fields.0.extend(recorded.0),
+            None => extensions.insert(recorded),
         }
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        let mut fields = Fields::default();
-        event.record(&mut Collector {
-            fields: &mut fields,
-            redactor: &self.redactor,
-        });
+        let mut recorded = Fields::default();
+        event.record(&mut Collector::of_event(&mut recorded, &self.redactor));
         // Fields in declaration order, and a declared field left unrecorded (`None`, `Empty`)
         // written as `null`: the key of a documented field is always there.
         let declared = event.metadata().fields();
@@ -157,7 +211,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for McpLayer {
                 .map(|field| {
                     (
                         field.name(),
-                        fields.get(field.name()).cloned().unwrap_or(Value::Null),
+                        recorded.take(field.name()).unwrap_or_default(),
                     )
                 })
                 .collect(),
@@ -200,14 +254,13 @@ struct Line {
 }
 
 impl Line {
-    fn message(&self) -> Value {
-        self.fields
-            .get("message")
-            .cloned()
-            .unwrap_or(Value::from(""))
+    fn message(&self) -> Option<&Value> {
+        self.fields.get("message")
     }
 
-    fn other_fields(&self) -> impl Iterator<Item = (String, &Value)> {
+    /// Every field but the message and the ids, as `(prefix, name, value)`: a field named like
+    /// one of the line's own keys gets the prefix `field.`.
+    fn other_fields(&self) -> impl Iterator<Item = (&'static str, &'static str, &Value)> {
         self.fields
             .0
             .iter()
@@ -216,26 +269,37 @@ impl Line {
                 if CORRELATION.contains(key) {
                     None // Written in its fixed place.
                 } else if RESERVED.contains(key) {
-                    Some((format!("field.{key}"), value))
+                    Some(("field.", *key, value))
                 } else {
-                    Some(((*key).to_owned(), value))
+                    Some(("", *key, value))
                 }
             })
     }
 
+    /// Written piece by piece into one buffer, escaped exactly as `serde_json` would.
     fn json(&self) -> String {
         let mut out = String::with_capacity(256);
         out.push_str("{\"level\":");
-        out.push_str(&Value::from(self.level).to_string());
+        push_json_str(&mut out, self.level);
         out.push_str(",\"ts\":\"");
         rfc3339_now(&mut out);
         out.push_str("\",\"msg\":");
-        out.push_str(&self.message().to_string());
-        for (name, value) in CORRELATION.iter().zip(&self.correlation) {
-            let _ = write!(out, ",\"{name}\":{value}");
+        match self.message() {
+            Some(message) => push_json_value(&mut out, message),
+            None => out.push_str("\"\""),
         }
-        for (key, value) in self.other_fields() {
-            let _ = write!(out, ",{}:{value}", Value::from(key));
+        for (name, value) in CORRELATION.iter().zip(&self.correlation) {
+            out.push_str(",\"");
+            out.push_str(name);
+            out.push_str("\":");
+            push_json_value(&mut out, value);
+        }
+        for (prefix, key, value) in self.other_fields() {
+            out.push_str(",\"");
+            push_json_str_content(&mut out, prefix);
+            push_json_str_content(&mut out, key);
+            out.push_str("\":");
+            push_json_value(&mut out, value);
         }
         out.push_str("}\n");
         out
@@ -244,15 +308,10 @@ impl Line {
     fn text(&self) -> String {
         let mut out = String::with_capacity(160);
         rfc3339_now(&mut out);
-        let message = self.message();
-        let _ = write!(
-            out,
-            " {:<5} {}",
-            self.level,
-            message.as_str().unwrap_or_default()
-        );
-        for (key, value) in self.other_fields().filter(|(_, value)| !value.is_null()) {
-            let _ = write!(out, " {key}={}", plain(value));
+        let message = self.message().and_then(Value::as_str).unwrap_or_default();
+        let _ = write!(out, " {:<5} {message}", self.level);
+        for (prefix, key, value) in self.other_fields().filter(|(_, _, value)| !value.is_null()) {
+            let _ = write!(out, " {prefix}{key}={}", plain(value));
         }
         for (name, value) in CORRELATION.iter().zip(&self.correlation) {
             if !value.is_null() {
@@ -262,6 +321,59 @@ impl Line {
         out.push('\n');
         out
     }
+}
+
+fn push_json_value(out: &mut String, value: &Value) {
+    match value {
+        Value::String(text) => push_json_str(out, text),
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(number) => {
+            let _ = write!(out, "{number}");
+        }
+        other => {
+            let _ = write!(out, "{other}");
+        }
+    }
+}
+
+/// `text` as a JSON string.
+fn push_json_str(out: &mut String, text: &str) {
+    out.push('"');
+    push_json_str_content(out, text);
+    out.push('"');
+}
+
+/// `text` escaped for the inside of a JSON string, as `serde_json` escapes it: `"`, `\\` and
+/// the control characters, with `\uXXXX` (lowercase hex) for those without a short form.
+fn push_json_str_content(out: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut plain_from = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let escaped = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&text[plain_from..at]);
+        plain_from = at + 1;
+        match escaped {
+            "" => {
+                out.push_str("\\u00");
+                out.push(char::from(HEX[usize::from(byte >> 4)]));
+                out.push(char::from(HEX[usize::from(byte & 0xf)]));
+            }
+            short => out.push_str(short),
+        }
+    }
+    out.push_str(&text[plain_from..]);
 }
 
 fn plain(value: &Value) -> String {
@@ -299,18 +411,65 @@ fn write_rfc3339(out: &mut String, seconds: u64, micros: u32) {
         month_index - 9
     };
     let year = year_of_era + era * 400 + i64::from(month <= 2);
-    let _ = write!(
-        out,
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{micros:06}Z",
-        second_of_day / 3600,
-        second_of_day / 60 % 60,
-        second_of_day % 60
-    );
+    // Digit by digit: this runs for every line, and `write!` with padding costs more than the
+    // rest of the timestamp.
+    push_digits(out, year.max(0) as u64, 4);
+    out.push('-');
+    push_digits(out, month as u64, 2);
+    out.push('-');
+    push_digits(out, day as u64, 2);
+    out.push('T');
+    push_digits(out, second_of_day / 3600, 2);
+    out.push(':');
+    push_digits(out, second_of_day / 60 % 60, 2);
+    out.push(':');
+    push_digits(out, second_of_day % 60, 2);
+    out.push('.');
+    push_digits(out, u64::from(micros), 6);
+    out.push('Z');
+}
+
+/// The last `width` decimal digits of `value`, zero-padded.
+fn push_digits(out: &mut String, value: u64, width: u32) {
+    for place in (0..width).rev() {
+        let digit = value / 10u64.pow(place) % 10;
+        out.push(char::from(b'0' + digit as u8));
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut every_ascii: String = (0u8..128).map(char::from).collect();
+        every_ascii.push_str("é ✓ 𝄞 \u{2028}");
+        for text in [every_ascii.as_str(), "", "plain", "\"\\\"", "end\u{1f}"] {
+            let mut out = String::new();
+            push_json_str(&mut out, text);
+            assert_eq!(out, serde_json::to_string(text).unwrap());
+        }
+    }
+
+    #[test]
+    fn values_are_written_as_serde_json_writes_them() {
+        for value in [
+            Value::Null,
+            Value::from(true),
+            Value::from(false),
+            Value::from(-12),
+            Value::from(u64::MAX),
+            Value::from(1.5),
+            Value::from(1e300),
+            Value::from("a \"b\""),
+            serde_json::json!([1, {"k": "v"}]),
+        ] {
+            let mut out = String::new();
+            push_json_value(&mut out, &value);
+            assert_eq!(out, value.to_string());
+        }
+    }
 
     #[test]
     fn timestamps_are_rfc3339_utc() {

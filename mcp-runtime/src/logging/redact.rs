@@ -64,6 +64,9 @@ pub struct Redactor {
     any_denied_field: Option<AhoCorasick>,
     any_pattern: RegexSet,
     patterns: Vec<Regex>,
+    /// Whether `patterns` are exactly [`DEFAULT_PATTERNS`], so that [`could_match_default`]
+    /// may rule a value out before the regexes run.
+    default_patterns_only: bool,
     skip_registered: bool,
 }
 
@@ -80,6 +83,7 @@ impl Default for Redactor {
             redactor =
                 redactor.deny_pattern(Regex::new(pattern).expect("default patterns compile"));
         }
+        redactor.default_patterns_only = true;
         redactor
     }
 }
@@ -94,6 +98,7 @@ impl Redactor {
             any_denied_field: None,
             any_pattern: RegexSet::empty(),
             patterns: Vec::new(),
+            default_patterns_only: false,
             skip_registered: true,
         }
     }
@@ -108,6 +113,7 @@ impl Redactor {
 
     /// Redacts every match of `pattern` in every value.
     pub fn deny_pattern(mut self, pattern: Regex) -> Self {
+        self.default_patterns_only = false;
         self.patterns.push(pattern);
         self.any_pattern = RegexSet::new(self.patterns.iter().map(Regex::as_str))
             .expect("patterns already compiled");
@@ -139,6 +145,9 @@ impl Redactor {
 
     /// `value` with every pattern match replaced by `[redacted]`.
     pub fn redact<'a>(&self, value: &'a str) -> Cow<'a, str> {
+        if self.default_patterns_only && !could_match_default(value) {
+            return Cow::Borrowed(value);
+        }
         let matched = self.any_pattern.matches(value);
         if !matched.matched_any() {
             return Cow::Borrowed(value);
@@ -176,6 +185,39 @@ impl Redactor {
     }
 }
 
+/// Whether any of [`DEFAULT_PATTERNS`] could match `value`: one pass over the bytes, which
+/// rules out most values (ids, names, durations) before the regexes run. Each pattern needs
+/// something this looks for: "bearer" in any case, "eyJ", "@", or a run of 13 digits each
+/// followed by at most one space or dash. Text that is not ASCII always goes to the regexes,
+/// whose `(?i)` and `\d` are Unicode-aware.
+fn could_match_default(value: &str) -> bool {
+    if !value.is_ascii() {
+        return true;
+    }
+    let bytes = value.as_bytes();
+    let (mut run, mut after_separator) = (0, false);
+    for (at, byte) in bytes.iter().enumerate() {
+        let rest = &bytes[at..];
+        match byte {
+            b'@' => return true,
+            b'0'..=b'9' => {
+                run += 1;
+                after_separator = false;
+                if run >= 13 {
+                    return true;
+                }
+            }
+            b' ' | b'-' if run > 0 && !after_separator => after_separator = true,
+            b'e' if rest.starts_with(b"eyJ") => return true,
+            b'b' | b'B' if rest.len() >= 6 && rest[..6].eq_ignore_ascii_case(b"bearer") => {
+                return true;
+            }
+            _ => (run, after_separator) = (0, false),
+        }
+    }
+    false
+}
+
 /// Luhn's checksum over the digits of `text` (separators ignored).
 fn luhn_valid(text: &str) -> bool {
     let digits: Vec<u32> = text.chars().filter_map(|c| c.to_digit(10)).collect();
@@ -211,6 +253,72 @@ mod tests {
         assert_eq!(
             redactor.redact(&line),
             "user [redacted] sent [redacted] and [redacted] with card [redacted]"
+        );
+    }
+
+    #[test]
+    fn the_quick_check_never_hides_a_match() {
+        let full = Redactor::default();
+        // The same patterns without the quick check (a custom pattern list turns it off).
+        let regexes_only = Redactor {
+            default_patterns_only: false,
+            ..Redactor::default()
+        };
+        for value in [
+            "",
+            "tool call",
+            "0f3c9a17d2e4b6a8c1d2e3f405162738",
+            "alice@example.com",
+            "x@y.zz",
+            "BeArEr abc",
+            "authorization: bearer\tabc.def",
+            "eyJa.eyJb.c",
+            "4111 1111 1111 1111",
+            "4111-1111-1111-1111 and more",
+            "411111111111 1", // 13 digits with a space
+            "4111--1111-1111-1111",
+            "1 2 3 4 5 6 7 8 9 0 1 2 3",
+            "1700000000123",
+            "123456789012",
+            "mail to ａlice@example.com",
+            "Bearer ünïcode",
+            "٤١١١١١١١١١١١١١١١",
+        ] {
+            assert_eq!(full.redact(value), regexes_only.redact(value), "{value:?}");
+            if could_match_default(value) || !value.is_ascii() {
+                continue;
+            }
+            assert!(
+                !full.any_pattern.is_match(value),
+                "the quick check ruled out a match: {value:?}"
+            );
+        }
+        // Many generated values from the characters the patterns care about: whatever the
+        // quick check rules out, the regexes must not match.
+        let alphabet = b"1239 -_@.eyJbBEARrxz";
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20_000 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            let length = (state >> 59) as usize + 8;
+            let value: String = (0..length)
+                .map(|i| {
+                    let pick = (state.rotate_left(i as u32 * 5) >> 32) as usize;
+                    char::from(alphabet[pick % alphabet.len()])
+                })
+                .collect();
+            if !could_match_default(&value) {
+                assert!(!full.any_pattern.is_match(&value), "{value:?}");
+            }
+        }
+        assert!(!could_match_default("0f3c9a17d2e4b6a8c1d2e3f405162738"));
+        assert!(!could_match_default("search_tickets"));
+        assert!(could_match_default("x BEARER y"));
+        assert!(
+            !Redactor::default()
+                .deny_pattern(Regex::new("secret").unwrap())
+                .default_patterns_only
         );
     }
 

@@ -61,6 +61,36 @@ fn lines_carry_the_ids_of_their_spans() {
 }
 
 #[test]
+fn json_lines_keep_their_exact_shape() {
+    let capture = capture(LogFormat::Json, || {
+        let session = tracing::info_span!("session", session_id = "s-3", peer = "not written");
+        let _session = session.enter();
+        // An id recorded after the span opened is found as well.
+        let request = tracing::info_span!("request", request_id = tracing::field::Empty);
+        request.record("request_id", 9);
+        let _request = request.enter();
+        tracing::warn!(
+            level = "mine",
+            tool_name = "a\"b",
+            n = -3i64,
+            ok = true,
+            missing = tracing::field::Empty,
+            "said \"hi\"\n"
+        );
+    });
+    let text = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let (head, rest) = text.split_once(",\"ts\":\"").unwrap();
+    assert_eq!(head, "{\"level\":\"WARN\"");
+    let (ts, tail) = rest.split_once('"').unwrap();
+    assert_eq!(ts.len(), "2026-11-21T15:53:53.123456Z".len(), "{ts}");
+    assert_eq!(
+        tail,
+        ",\"msg\":\"said \\\"hi\\\"\\n\",\"session_id\":\"s-3\",\"request_id\":9,\
+         \"field.level\":\"mine\",\"tool_name\":\"a\\\"b\",\"n\":-3,\"ok\":true,\"missing\":null}\n"
+    );
+}
+
+#[test]
 fn user_events_are_redacted() {
     #[derive(Debug)]
     #[allow(dead_code)]

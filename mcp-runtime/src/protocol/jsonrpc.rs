@@ -117,7 +117,22 @@ impl Response {
 
     /// The answer serialised as one line of JSON (without the newline).
     pub fn to_json(&self) -> String {
-        self.to_value().to_string()
+        let Ok(result) = &self.outcome else {
+            return self.to_value().to_string();
+        };
+        // A result is written straight out rather than copied into a new tree first, keys in
+        // `to_value`'s (sorted) order, so that the text is the same.
+        let mut out = Vec::with_capacity(128);
+        out.extend_from_slice(b"{\"id\":");
+        let written = serde_json::to_writer(&mut out, &self.id).and_then(|()| {
+            out.extend_from_slice(b",\"jsonrpc\":\"2.0\",\"result\":");
+            serde_json::to_writer(&mut out, result)
+        });
+        out.push(b'}');
+        match written.ok().and_then(|()| String::from_utf8(out).ok()) {
+            Some(text) => text,
+            None => self.to_value().to_string(),
+        }
     }
 }
 
@@ -258,6 +273,24 @@ mod tests {
         assert_eq!(answer.id, None);
         assert_eq!(answer.outcome.as_ref().unwrap_err().code, PARSE_ERROR);
         assert!(answer.to_json().contains("\"id\":null"));
+    }
+
+    #[test]
+    fn results_are_written_as_their_value_is() {
+        let result = json!({"content": [{"type": "text", "text": "3 \"q\""}], "isError": false, "a": {"z": 1, "b": [null]}});
+        for id in [
+            Some(RequestId::Number(7.into())),
+            Some(RequestId::String("x-\"1\"".into())),
+            None,
+        ] {
+            let answer = Response {
+                id,
+                outcome: Ok(result.clone()),
+            };
+            assert_eq!(answer.to_json(), answer.to_value().to_string());
+        }
+        let error = Response::error(None, ErrorObject::new(INVALID_REQUEST, "no"));
+        assert_eq!(error.to_json(), error.to_value().to_string());
     }
 
     #[test]

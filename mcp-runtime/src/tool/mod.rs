@@ -6,9 +6,11 @@ mod output;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use schemars::{Schema, SchemaGenerator};
-use serde_json::Value;
+use serde_json::{Map, Value};
+use tokio_util::sync::CancellationToken;
 
 pub use args::ToolArgs;
 pub(crate) use args::short_type_name;
@@ -16,7 +18,12 @@ pub(crate) use output::required_capabilities;
 pub use output::{IntoToolFailure, IntoToolResult, Json, ToolError, ToolFailure, ToolOutput};
 
 use crate::Ctx;
+use crate::context::{NotificationSink, Outbound};
+use crate::protocol::ProtocolVersion;
+use crate::protocol::client::ClientCapabilities;
+use crate::protocol::jsonrpc::RequestId;
 use crate::protocol::messages::ToolAnnotations;
+use crate::server::client_requests::ClientLink;
 use crate::validate::Violation;
 
 /// The future a tool call runs as.
@@ -59,6 +66,25 @@ impl<S> ToolDef<S> {
     /// The name clients call the tool by.
     pub fn name(&self) -> &'static str {
         self.meta.name
+    }
+
+    /// Narrows already validated `arguments` into the handler's parameters, as a call does, and
+    /// returns the handler's future without polling it (so the handler's body never runs). An
+    /// argument that cannot be narrowed makes it a ready [`ToolOutcome::InvalidArguments`].
+    ///
+    /// For benchmarks of the per-call work between validation and the handler; the server never
+    /// calls it.
+    #[doc(hidden)]
+    pub fn narrow<'a>(&self, state: &'a S, arguments: Map<String, Value>) -> ToolFuture<'a> {
+        let outbound = Outbound::new(NotificationSink::none(), None, Arc::default());
+        let ctx = Ctx::new(
+            RequestId::Number(0.into()),
+            ProtocolVersion::LATEST,
+            CancellationToken::new(),
+            outbound,
+            ClientLink::Detached(ClientCapabilities::default()),
+        );
+        (self.call)(state, ctx, ToolArgs::new(arguments))
     }
 }
 
