@@ -8,6 +8,7 @@ use syn::visit::Visit;
 use crate::diag::Errors;
 use crate::model::{ParamKind, Receiver, ToolDef};
 use crate::parse::Number;
+use syn::LitStr;
 
 /// Where a tool is declared, which decides what receivers it may take.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -17,7 +18,7 @@ pub(crate) enum Site {
 }
 
 pub(crate) fn tool(tool: &ToolDef, site: Site, errors: &Errors) {
-    signature(tool, errors);
+    signature(tool, "tool", errors);
     receiver(tool, site, errors);
     name(tool, errors);
     annotations(tool, errors);
@@ -50,10 +51,13 @@ pub(crate) fn unique_names(tools: &[ToolDef], errors: &Errors) {
     }
 }
 
-fn signature(tool: &ToolDef, errors: &Errors) {
+fn signature(tool: &ToolDef, attr: &str, errors: &Errors) {
     let sig = &tool.sig;
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-        let message = "`#[tool]` functions cannot be generic: the schema is generated from concrete argument types; remove the generic parameters and use concrete types";
+        let message = match attr {
+            "tool" => "`#[tool]` functions cannot be generic: the schema is generated from concrete argument types; remove the generic parameters and use concrete types".to_owned(),
+            _ => format!("`#[{attr}]` functions cannot be generic: arguments are narrowed into concrete types; remove the generic parameters and use concrete types"),
+        };
         match &sig.generics.where_clause {
             Some(where_clause) if sig.generics.params.is_empty() => {
                 errors.spanned(where_clause, message)
@@ -62,13 +66,22 @@ fn signature(tool: &ToolDef, errors: &Errors) {
         }
     }
     if let syn::Safety::Unsafe(unsafety) = &sig.safety {
-        errors.spanned(unsafety, "`#[tool]` functions cannot be `unsafe`");
+        errors.spanned(
+            unsafety,
+            format!("`#[{attr}]` functions cannot be `unsafe`"),
+        );
     }
     if let Some(abi) = &sig.abi {
-        errors.spanned(abi, "`#[tool]` functions cannot have an `extern` ABI");
+        errors.spanned(
+            abi,
+            format!("`#[{attr}]` functions cannot have an `extern` ABI"),
+        );
     }
     if let Some(variadic) = &sig.variadic {
-        errors.spanned(variadic, "`#[tool]` functions cannot be variadic");
+        errors.spanned(
+            variadic,
+            format!("`#[{attr}]` functions cannot be variadic"),
+        );
     }
 }
 
@@ -187,7 +200,87 @@ fn params(tool: &ToolDef, errors: &Errors) {
                 } else {
                     names.insert(param.name.clone(), &param.ident);
                 }
+                if let Some(complete) = &attr.complete {
+                    errors.spanned(complete, "`complete` applies to `#[prompt]` arguments and `#[resource]` template variables; tool arguments are completed by the model, from the schema");
+                }
                 bounds(attr, errors);
+            }
+        }
+    }
+}
+
+/// A `#[resource]` or `#[prompt]` method (`attr` says which): string parameters narrowed like
+/// tool arguments, an optional `&Ctx`, and for a resource exactly the template's variables.
+pub(crate) fn catalog_handler(
+    def: &ToolDef,
+    attr: &str,
+    template: Option<(&LitStr, &[String])>,
+    errors: &Errors,
+) {
+    signature(def, attr, errors);
+    if let Receiver::Other(receiver) = &def.receiver {
+        errors.spanned(
+            receiver,
+            format!("`#[{attr}]` methods take `&self`: requests run concurrently on a shared server; use `&self` (with interior mutability where needed)"),
+        );
+    }
+    if let Some(impl_trait) = find_impl_trait(&def.output) {
+        errors.spanned(
+            impl_trait,
+            format!("`#[{attr}]` functions must return a concrete type, not `impl Trait`"),
+        );
+    }
+    let mut contexts = 0;
+    for param in &def.params {
+        match &param.kind {
+            ParamKind::Context { attr: misplaced } => {
+                contexts += 1;
+                if contexts == 2 {
+                    errors.spanned(&param.ty, format!("a `#[{attr}]` function takes at most one context parameter (`&Ctx`); remove this one"));
+                }
+                if let Some(misplaced) = misplaced {
+                    errors.spanned(misplaced, "`#[arg]` does not apply to the context parameter (`&Ctx`); remove it");
+                }
+                continue;
+            }
+            ParamKind::Flatten(_) => errors.spanned(
+                &param.ty,
+                format!("`#[arg(flatten)]` does not apply to `#[{attr}]` arguments: each argument is one string the client sends; take them one by one"),
+            ),
+            ParamKind::Arg(arg) => {
+                let unsupported = [
+                    arg.range.as_ref().map(|r| r.span),
+                    arg.length.as_ref().map(|l| l.span),
+                    arg.pattern.as_ref().map(LitStr::span),
+                    arg.default.as_ref().map(syn::spanned::Spanned::span),
+                    arg.sensitive,
+                ];
+                if let Some(span) = unsupported.into_iter().flatten().next() {
+                    errors.push(syn::Error::new(span, format!("`#[{attr}]` arguments take only `description`, `name` and `complete`: they are strings with no schema to enforce a constraint; check the value in the function")));
+                }
+            }
+        }
+        if !matches!(param.pat, syn::Pat::Ident(_)) {
+            errors.spanned(&param.pat, format!("`#[{attr}]` arguments need a plain name (the argument's name on the wire); destructure inside the function"));
+        }
+    }
+    if let Some((uri, variables)) = template {
+        for param in def
+            .params
+            .iter()
+            .filter(|p| matches!(p.kind, ParamKind::Arg(_)))
+        {
+            if !variables.contains(&param.name) {
+                errors.spanned(&param.pat, format!("`{}` is not a variable of the URI template {}: a resource's parameters are exactly its template's `{{…}}` variables", param.name, uri.to_token_stream()));
+            }
+        }
+        for variable in variables {
+            if !def
+                .params
+                .iter()
+                .any(|p| &p.name == variable && matches!(p.kind, ParamKind::Arg(_)))
+            {
+                errors.spanned(uri, format!("the URI template's variable `{variable}` has no parameter: add `{variable}: String` (or another type) to the function"));
             }
         }
     }

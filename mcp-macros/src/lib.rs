@@ -28,6 +28,28 @@ pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::entry(attr.into(), item.into(), expand::tool::expand_free).into()
 }
 
+/// Marks a method of an `#[mcp_server]` impl block as a resource (`uri = "config://app"`) or a
+/// resource template (`uri = "ticket://{id}"`, one parameter per `{variable}`, narrowed from the
+/// string into its type).
+///
+/// Keys: `uri = "…"` (required), `name = "…"` (default: the method's name), `title = "…"`,
+/// `description = "…"` (default: the doc comment), `mime_type = "…"`. Template parameters take
+/// `#[arg(description = "…", complete = path)]`; one `&Ctx` parameter receives the context.
+#[proc_macro_attribute]
+pub fn resource(_attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::catalog::outside_server("resource", item.into()).into()
+}
+
+/// Marks a method of an `#[mcp_server]` impl block as a prompt; its parameters are the prompt's
+/// arguments (optional when their type accepts an absent value, as `Option<T>` does).
+///
+/// Keys: `name = "…"` (default: the method's name), `title = "…"`, `description = "…"` (default:
+/// the doc comment). Parameters take `#[arg(description = "…", name = "…", complete = path)]`.
+#[proc_macro_attribute]
+pub fn prompt(_attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::catalog::outside_server("prompt", item.into()).into()
+}
+
 /// Makes an impl block an MCP server: its `#[tool]` methods become the server's tools.
 ///
 /// Keys: `name = …` and `version = …` (default: the crate's name and version), `title = …`,

@@ -190,3 +190,77 @@ impl<K, V> LengthArg for std::collections::BTreeMap<K, V> {
 impl<T: LengthArg> LengthArg for Option<T> {
     const KEYWORDS: (&'static str, &'static str) = T::KEYWORDS;
 }
+
+// Resources, prompts and completion hooks.
+
+pub use crate::completion::{
+    CompleteHook, CompletionFuture, CompletionRequest, IntoCompletions, TextParamSpec,
+};
+pub use crate::prompt::{IntoPromptMessages, PromptDef, PromptFuture, PromptMeta, PromptOutcome};
+pub use crate::resource::{
+    IntoResourceOutput, ResourceDef, ResourceFuture, ResourceMeta, ResourceOutcome,
+};
+pub use crate::text_args::TextArgs;
+
+/// A type a prompt argument or URI template variable can be narrowed into.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a prompt argument or template variable: it must implement `serde::Deserialize`",
+    label = "this parameter's type lacks `Deserialize`",
+    note = "the client sends a string: take `String`, or a type that deserialises from the string or from its JSON meaning (numbers, `bool`, enums)"
+)]
+pub trait TextArg: DeserializeOwned {}
+impl<T: DeserializeOwned> TextArg for T {}
+
+/// Checks, at the parameter's span, that its type can be narrowed from a string.
+pub const fn assert_text_arg<T: TextArg>() {}
+
+/// Whether a string parameter may be left out (its type accepts an absent value).
+pub fn text_arg_optional<T: TextArg>() -> bool {
+    serde_json::from_value::<T>(Value::Null).is_ok()
+}
+
+/// [`TextArgs::take`], for a prompt argument or template variable.
+pub fn take_text_arg<T: TextArg>(args: &mut TextArgs, name: &'static str) -> Option<T> {
+    args.take(name)
+}
+
+/// Checks, at the return type's span, that it can be resource contents.
+pub const fn assert_resource_output<R: IntoResourceOutput>() {}
+
+/// Checks, at the return type's span, that it can be prompt messages.
+pub const fn assert_prompt_output<R: IntoPromptMessages>() {}
+
+/// Boxes a resource handler's future, turning its value into resource output.
+pub fn respond_resource<'a, R: IntoResourceOutput>(
+    future: impl Future<Output = R> + Send + 'a,
+) -> ResourceFuture<'a> {
+    Box::pin(async move { ResourceOutcome::Output(future.await.into_resource_output()) })
+}
+
+/// Boxes a prompt handler's future, turning its value into prompt messages.
+pub fn respond_prompt<'a, R: IntoPromptMessages>(
+    future: impl Future<Output = R> + Send + 'a,
+) -> PromptFuture<'a> {
+    Box::pin(async move { PromptOutcome::Output(future.await.into_prompt_messages()) })
+}
+
+/// Boxes a completion hook's future.
+pub fn respond_completion<'a, R: IntoCompletions>(
+    future: impl Future<Output = R> + Send + 'a,
+) -> CompletionFuture<'a> {
+    Box::pin(async move { future.await.into_completions() })
+}
+
+/// The outcome of a read whose template variables failed narrowing.
+pub fn invalid_resource_args<'a>(args: TextArgs) -> ResourceFuture<'a> {
+    Box::pin(std::future::ready(ResourceOutcome::InvalidArguments(
+        args.into_violations(),
+    )))
+}
+
+/// The outcome of a `prompts/get` whose arguments failed narrowing.
+pub fn invalid_prompt_args<'a>(args: TextArgs) -> PromptFuture<'a> {
+    Box::pin(std::future::ready(PromptOutcome::InvalidArguments(
+        args.into_violations(),
+    )))
+}

@@ -8,27 +8,64 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use crate::protocol::ProtocolVersion;
+use crate::protocol::client::ClientCapabilities;
+use crate::protocol::elicitation::{ElicitResult, Elicitation};
 use crate::protocol::jsonrpc::RequestId;
 use crate::protocol::meta::LogLevel;
+use crate::protocol::roots::{ListRoots, Root};
+use crate::protocol::sampling::{CreateMessage, SamplingResult};
+use crate::server::client_requests::{ClientLink, ClientRequestError};
 
-/// Where the notifications of a request go. A transport hands one to
-/// [`Session::handle`](crate::server::Session::handle): stdio writes them to stdout, Streamable
-/// HTTP onto the request's SSE stream.
+/// Where the messages of a request go besides its answer: notifications, and requests to the
+/// client. A transport hands one to [`Session::handle`](crate::server::Session::handle): stdio
+/// writes them to stdout, Streamable HTTP onto the request's SSE stream.
 ///
-/// Sending never waits: a sink that is full or closed refuses the line (and says so).
+/// Sending never waits: a sink that is full or closed refuses the message (and says so).
 #[derive(Clone, Default)]
-pub struct NotificationSink(Option<Arc<dyn Fn(String) -> bool + Send + Sync>>);
+pub struct NotificationSink(Option<Arc<dyn Outlet>>);
+
+/// What a transport does with the messages of one request.
+pub(crate) trait Outlet: Send + Sync {
+    /// A notification; it may be dropped later when the transport falls behind. Returns whether
+    /// it was taken.
+    fn notify(&self, message: String) -> bool;
+
+    /// A request to the client: once taken it is never dropped to make room. Returns whether it
+    /// was taken.
+    fn request(&self, message: String) -> bool {
+        self.notify(message)
+    }
+
+    /// Closes the stream the request's messages travel on, so that the client reconnects
+    /// (SEP-1699); returns whether there was such a stream.
+    fn close_stream(&self) -> bool {
+        false
+    }
+}
+
+/// A sink that writes every message the same way.
+struct Lines<F>(F);
+
+impl<F: Fn(String) -> bool + Send + Sync> Outlet for Lines<F> {
+    fn notify(&self, message: String) -> bool {
+        (self.0)(message)
+    }
+}
 
 impl NotificationSink {
-    /// A sink calling `send` with each notification (one JSON-RPC message); `send` returns
-    /// whether the line was taken.
+    /// A sink calling `send` with each message (one JSON-RPC notification or request); `send`
+    /// returns whether the line was taken.
     pub fn new(send: impl Fn(String) -> bool + Send + Sync + 'static) -> Self {
-        NotificationSink(Some(Arc::new(send)))
+        NotificationSink(Some(Arc::new(Lines(send))))
     }
 
     /// A sink that takes nothing: requests answered with one JSON body.
     pub fn none() -> Self {
         NotificationSink(None)
+    }
+
+    pub(crate) fn from_outlet(outlet: Arc<dyn Outlet>) -> Self {
+        NotificationSink(Some(outlet))
     }
 
     /// Whether the sink can take anything at all.
@@ -37,7 +74,15 @@ impl NotificationSink {
     }
 
     pub(crate) fn send(&self, line: String) -> bool {
-        self.0.as_ref().is_some_and(|send| send(line))
+        self.0.as_ref().is_some_and(|outlet| outlet.notify(line))
+    }
+
+    pub(crate) fn send_request(&self, line: String) -> bool {
+        self.0.as_ref().is_some_and(|outlet| outlet.request(line))
+    }
+
+    pub(crate) fn close_stream(&self) -> bool {
+        self.0.as_ref().is_some_and(|outlet| outlet.close_stream())
     }
 }
 
@@ -83,6 +128,11 @@ impl Outbound {
         self.finished.store(true, Ordering::Release);
     }
 
+    /// Whether the call has been answered.
+    pub(crate) fn is_finished(&self) -> bool {
+        self.finished.load(Ordering::Acquire)
+    }
+
     fn send(&self, method: &str, params: Value) -> bool {
         if self.finished.load(Ordering::Acquire) {
             return false;
@@ -99,6 +149,7 @@ pub struct Ctx {
     protocol_version: ProtocolVersion,
     cancellation: CancellationToken,
     outbound: Arc<Outbound>,
+    client: ClientLink,
 }
 
 impl Ctx {
@@ -107,13 +158,19 @@ impl Ctx {
         protocol_version: ProtocolVersion,
         cancellation: CancellationToken,
         outbound: Arc<Outbound>,
+        client: ClientLink,
     ) -> Self {
         Ctx {
             request_id,
             protocol_version,
             cancellation,
             outbound,
+            client,
         }
+    }
+
+    pub(crate) fn outbound(&self) -> &Arc<Outbound> {
+        &self.outbound
     }
 
     /// The JSON-RPC id of the `tools/call` request.
@@ -197,5 +254,58 @@ impl Ctx {
             "notifications/message",
             json!({"level": level.as_str(), "data": data.into()}),
         )
+    }
+
+    /// What the client declared it can answer (from `initialize`, or on 2026-07-28 from the
+    /// request's `_meta`).
+    pub fn client_capabilities(&self) -> &ClientCapabilities {
+        self.client.capabilities()
+    }
+
+    /// Asks the client's model for a completion (`sampling/createMessage`).
+    ///
+    /// Fails at once, sending nothing, when the client did not declare `sampling` (or
+    /// `sampling.tools` for a request with tools). On legacy versions the request goes to the
+    /// client now and the call waits for the answer (at most the request's timeout, 5 minutes
+    /// unless configured). On 2026-07-28 the call is answered with `input_required` and runs
+    /// again from the start when the client retries with the answer (Multi Round-Trip Requests):
+    /// there, a tool must do the same things up to its client requests on every run.
+    pub async fn sample(
+        &self,
+        request: CreateMessage,
+    ) -> Result<SamplingResult, ClientRequestError> {
+        self.client.send(self, request).await
+    }
+
+    /// Asks the user for input through the client (`elicitation/create`): a form, or a URL to
+    /// open (2025-11-25 and later).
+    ///
+    /// Fails at once, sending nothing, when the client did not declare the mode's capability
+    /// (`elicitation`, `elicitation.form` or `elicitation.url`). Waiting and retries work as for
+    /// [`Ctx::sample`]. A declined or cancelled form is an `Ok` answer, not an error.
+    pub async fn elicit(&self, request: Elicitation) -> Result<ElicitResult, ClientRequestError> {
+        self.client.send(self, request).await
+    }
+
+    /// Asks the client for its filesystem roots (`roots/list`).
+    ///
+    /// Fails at once, sending nothing, when the client did not declare `roots`. Waiting and
+    /// retries work as for [`Ctx::sample`].
+    pub async fn list_roots(&self, request: ListRoots) -> Result<Vec<Root>, ClientRequestError> {
+        self.client.send(self, request).await
+    }
+
+    /// Closes the SSE stream this call answers on, mid-call, so that the client reconnects with
+    /// `Last-Event-ID` and receives the rest (the response included) on the resumed stream
+    /// (SEP-1699: servers may close a stream to poll instead of holding connections open).
+    ///
+    /// Only Streamable HTTP sessions at 2025-11-25 or later have such streams (their events
+    /// carry ids and a `retry` hint); elsewhere this does nothing and returns false. A call
+    /// answered with plain JSON so far is switched to SSE first.
+    pub fn close_sse_stream(&self) -> bool {
+        if self.outbound.is_finished() {
+            return false;
+        }
+        self.outbound.sink.close_stream()
     }
 }

@@ -18,6 +18,9 @@ pub enum Error {
     StateMismatch(String),
     /// The configuration is invalid (every problem listed).
     Config(Vec<String>),
+    /// A resource or prompt cannot be served as defined: a URI template the runtime cannot
+    /// match exactly, or two resources or prompts under one URI or name.
+    Definition(String),
     /// Reading or writing the transport failed.
     Io(std::io::Error),
 }
@@ -46,6 +49,7 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
+            Error::Definition(problem) => write!(f, "invalid server definition: {problem}"),
             Error::Io(error) => write!(f, "transport I/O failed: {error}"),
         }
     }

@@ -2,6 +2,10 @@
 
 pub use crate::protocol::meta::LogLevel;
 pub use crate::{
-    ArgumentErrorChannel, CallToolResult, Content, Ctx, Json, McpServer, Server, ToolError,
-    UnknownArguments, mcp_server, server_info, tool,
+    ArgumentErrorChannel, Blob, BooleanField, CallToolResult, ClientRequestError,
+    CompletionRequest, Completions, Content, CreateMessage, Ctx, ElicitAction, ElicitResult,
+    Elicitation, FormSchema, IntegerField, Json, ListRoots, McpServer, MultiSelect, NumberField,
+    PromptMessage, PromptMessages, ResourceContents, Root, SamplingMessage, SamplingResult, Server,
+    SingleSelect, StringField, ToolError, UnknownArguments, mcp_server, prompt, resource,
+    server_info, tool,
 };

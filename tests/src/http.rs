@@ -442,10 +442,16 @@ pub struct LegacySession {
 impl LegacySession {
     /// `initialize` at `version`, then `notifications/initialized`.
     pub async fn open(client: &Client, version: &str) -> Self {
+        Self::open_with(client, version, json!({})).await
+    }
+
+    /// `initialize` at `version` with the client `capabilities`, then
+    /// `notifications/initialized`.
+    pub async fn open_with(client: &Client, version: &str, capabilities: Value) -> Self {
         let reply = client
             .post(
                 &json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-                    "protocolVersion": version, "capabilities": {},
+                    "protocolVersion": version, "capabilities": capabilities,
                     "clientInfo": {"name": "http-test", "version": "1"}}}),
                 &[],
             )
@@ -485,6 +491,15 @@ impl LegacySession {
     pub async fn request(&mut self, method: &str, params: Value) -> Reply {
         let id = self.next_id();
         let message = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        self.client.post(&message, &self.headers()).await
+    }
+
+    /// A JSON-RPC response in this session (the answer to a request of the server's).
+    pub async fn respond(&self, id: &Value, outcome: Result<Value, Value>) -> Reply {
+        let message = match outcome {
+            Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
+            Err(error) => json!({"jsonrpc": "2.0", "id": id, "error": error}),
+        };
         self.client.post(&message, &self.headers()).await
     }
 

@@ -87,6 +87,9 @@ fn setup(what: &str, command: &mut Command) -> String {
 /// `npm ci` runs only when the lock file differs from the one last installed, so later runs do
 /// no network access. Fails the test when node or npm is missing or too old.
 pub fn node_with_mcp_sdk() -> PathBuf {
+    // Tests of one binary run in parallel: one of them installs, the others wait.
+    static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = INSTALLING.lock().unwrap_or_else(|e| e.into_inner());
     let version = setup("node --version", Command::new("node").arg("--version"));
     let major = version
         .trim()
@@ -128,7 +131,11 @@ pub fn node_with_mcp_sdk() -> PathBuf {
     }
     // ES modules resolve packages from the importing file's directory, so the scripts run from
     // beside node_modules. Copied on every run: they are small and may have changed.
-    for script in ["ts_stdio_client.mjs", "ts_http_client.mjs"] {
+    for script in [
+        "ts_stdio_client.mjs",
+        "ts_http_client.mjs",
+        "ts_client_requests.mjs",
+    ] {
         std::fs::copy(source.join(script), dir.join(script))
             .unwrap_or_else(|e| panic!("copy {script}: {e}"));
     }

@@ -145,9 +145,15 @@ impl StdioServer {
 
     /// `initialize` with `version`, then `notifications/initialized`; returns the result.
     pub fn initialize(&mut self, version: &str) -> Value {
+        self.initialize_with(version, json!({}))
+    }
+
+    /// `initialize` with `version` and the client `capabilities`, then
+    /// `notifications/initialized`; returns the result.
+    pub fn initialize_with(&mut self, version: &str, capabilities: Value) -> Value {
         let response = self.request(
             "initialize",
-            json!({"protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "mcp-tests", "version": "0"}}),
+            json!({"protocolVersion": version, "capabilities": capabilities, "clientInfo": {"name": "mcp-tests", "version": "0"}}),
         );
         self.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
         response["result"].clone()

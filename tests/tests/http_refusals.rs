@@ -313,3 +313,72 @@ async fn modern_requests_are_checked_against_their_headers() {
     assert_eq!(error_code(reply.json()), -32602);
     assert!(matches!(reply.body, Body::Json(_)));
 }
+
+#[tokio::test]
+async fn malformed_modern_requests_are_400_with_32602_and_initialize_is_404() {
+    let server = server(&[]);
+    let client = Client::new(server.url());
+    let headers = [
+        ACCEPT_BOTH,
+        ("mcp-protocol-version", "2026-07-28"),
+        ("mcp-method", "tools/list"),
+    ];
+    let capabilities_only = json!({"io.modelcontextprotocol/clientCapabilities": {}});
+    let version_only = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28"});
+    for (meta, missing) in [
+        (None, "protocolVersion"),
+        (Some(capabilities_only), "protocolVersion"),
+        (Some(version_only), "clientCapabilities"),
+    ] {
+        let mut message = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/list", "params": {}});
+        if let Some(meta) = meta {
+            message["params"]["_meta"] = meta;
+        }
+        let body = Some(message.to_string().into_bytes());
+        let reply = client.send(Method::POST, &headers, body).await;
+        assert_eq!(reply.status, 400, "{missing}");
+        assert_eq!(reply.json()["error"]["code"], -32602, "{missing}");
+        assert_eq!(reply.json()["id"], 3);
+        assert!(
+            reply.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(missing)
+        );
+    }
+    let (initialize, headers) = mcp_tests::http::modern_request(
+        4,
+        "initialize",
+        json!({"protocolVersion": "2026-07-28", "capabilities": {}, "clientInfo": {"name": "x", "version": "1"}}),
+    );
+    let mut all: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    all.push(ACCEPT_BOTH);
+    let reply = client
+        .send(
+            Method::POST,
+            &all,
+            Some(initialize.to_string().into_bytes()),
+        )
+        .await;
+    assert_eq!(reply.status, 404);
+    assert_eq!(reply.json()["error"]["code"], -32601);
+    assert!(reply.header("mcp-session-id").is_none());
+    // A version present but other than the header's is still a mismatch (-32020).
+    let message = json!({"jsonrpc": "2.0", "id": 4, "method": "server/discover", "params":
+        {"_meta": {"io.modelcontextprotocol/protocolVersion": "v9",
+            "io.modelcontextprotocol/clientCapabilities": {}}}});
+    let reply = client
+        .post(
+            &message,
+            &[
+                ("mcp-protocol-version", "2026-07-28"),
+                ("mcp-method", "server/discover"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, 400, "{reply:?}");
+    assert_eq!(error_code(reply.json()), -32020, "{reply:?}");
+}

@@ -25,17 +25,55 @@ async fn a_session_lives_from_initialize_to_delete() {
 
     let listed = session.request("tools/list", json!({})).await;
     assert!(listed.json()["result"]["tools"].as_array().unwrap().len() > 5);
-    // The header must name the negotiated version.
+    // Another supported version in the header is served at the negotiated one (only invalid
+    // or unsupported versions get 400).
     let reply = client
         .post(
-            &json!({"jsonrpc": "2.0", "id": 9, "method": "ping"}),
+            &json!({"jsonrpc": "2.0", "id": 9, "method": "tools/list"}),
             &[
                 ("mcp-session-id", &id),
-                ("mcp-protocol-version", "2025-06-18"),
+                ("mcp-protocol-version", "2025-03-26"),
             ],
         )
         .await;
-    assert_eq!(reply.status, 400);
+    assert_eq!(reply.status, 200);
+    assert!(
+        reply.json()["result"]["tools"][0].get("title").is_some()
+            || reply.json()["result"]["tools"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|tool| tool.get("outputSchema").is_some()),
+        "answered at 2025-11-25, which has titles and output schemas"
+    );
+    let unsupported = client
+        .post(
+            &json!({"jsonrpc": "2.0", "id": 10, "method": "ping"}),
+            &[
+                ("mcp-session-id", &id),
+                ("mcp-protocol-version", "2024-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(unsupported.status, 400);
+    // Transports, "Protocol Version Header": an unsupported version gets 400 on GET and DELETE
+    // too (-32022, as on POST), and the refused DELETE ends nothing.
+    for method in [Method::GET, Method::DELETE] {
+        let headers = [
+            ("accept", "text/event-stream"),
+            ("mcp-session-id", id.as_str()),
+            ("mcp-protocol-version", "1999-01-01"),
+        ];
+        // An accepted GET would be an endless stream: bound the wait.
+        let refused = tokio::time::timeout(
+            Duration::from_secs(10),
+            client.send(method.clone(), &headers, None),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{method} with an unsupported version was accepted"));
+        assert_eq!(refused.status, 400, "{method}");
+        assert_eq!(refused.json()["error"]["code"], -32022, "{method}");
+    }
 
     let ended = client.send(Method::DELETE, &session.headers(), None).await;
     assert_eq!(ended.status, 204);

@@ -146,11 +146,17 @@ async fn stream_caps_answer_429_and_cap_events() {
     assert_eq!(second.status, 429);
     assert_eq!(second.header("retry-after"), Some("1"));
     assert_eq!(second.json()["error"]["code"], -32600);
-    // A streaming POST needs a slot too; a plain JSON one does not.
-    let refused = client
+    // A call opens its stream at its first notification; with no slot free the notifications
+    // are dropped (the tool sees `progress` return false) and the answer is plain JSON.
+    let unstreamed = client
         .post(&progress_call(1, 2, 0), &session.headers())
         .await;
-    assert_eq!(refused.status, 429);
+    assert_eq!(unstreamed.status, 200);
+    assert_eq!(unstreamed.header("content-type"), Some("application/json"));
+    assert_eq!(
+        unstreamed.json()["result"]["content"][0]["text"],
+        "sent 0 progress notifications"
+    );
     drop(first);
     tokio::time::sleep(Duration::from_millis(200)).await;
     // At most 3 events per stream: later notifications are refused (the tool sees `progress`

@@ -12,14 +12,19 @@
 //!   runtime's `mcp-probe` binary (flags: `--baseline PATH | --no-baseline`, `--deadline 120s`,
 //!   `--interval 2s`, `--token-env NAME`); its exit code is passed on (0 pass, 1 schema drift,
 //!   2 malformed answers, 3 unreachable, 64 usage).
+//! - `conformance [RUN…]`: the official MCP conformance suite against the `everything` example
+//!   (see [`conformance`]); it installs Node ≥ 22 and the pinned suites under `target/` first.
 //! - `bench [--rounds N] [--seconds S] [--only http,stdio,sessions,micro]`: builds in release
 //!   and measures hello against a raw-axum ceiling in one run (see `bench/mod.rs` and
 //!   BENCHMARKS.md); `bench build`: build times and generated code size. Orchestration only:
 //!   the load generator and the ceiling are the `mcp-bench` crate's binaries.
+//!
+//! Dependencies: std, and `serde_json` to read the conformance suite's results.
 
 #![allow(clippy::print_stdout)]
 
 mod bench;
+mod conformance;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -37,10 +42,11 @@ fn main() -> ExitCode {
             )),
         },
         Some("probe") => return probe(&args[1..]),
+        Some("conformance") => conformance::run(&workspace_root(), &args[1..], is_ci()),
         Some("bench") => bench::bench(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask ci | cargo xtask snapshot [--check] | cargo xtask probe URL [flags] | cargo xtask bench [build | --rounds N --seconds S --only PHASES]"
+                "usage: cargo xtask ci | cargo xtask snapshot [--check] | cargo xtask probe URL [flags] | cargo xtask conformance [RUN…] | cargo xtask bench [build | --rounds N --seconds S --only PHASES]"
             );
             return ExitCode::from(2);
         }
@@ -79,11 +85,7 @@ fn probe(args: &[String]) -> ExitCode {
 
 fn ci() -> Result<(), String> {
     // CI checks the committed Cargo.lock; locally, cargo may update it.
-    let locked: &[&str] = if std::env::var_os("CI").is_some() {
-        &["--locked"]
-    } else {
-        &[]
-    };
+    let locked: &[&str] = if is_ci() { &["--locked"] } else { &[] };
     let cargo = |args: &[&str], after_locked: &[&str], env: &[(&str, &str)]| {
         run("cargo", &[args, locked, after_locked].concat(), env)
     };
@@ -132,7 +134,10 @@ fn ci() -> Result<(), String> {
         ],
         &[],
         &[],
-    )
+    )?;
+    // The official conformance suite: 0.1.16 must pass whole; the prerelease only as the
+    // expected-failures list says.
+    conformance::run(&workspace_root(), &[], is_ci())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -189,6 +194,11 @@ fn run(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(), String>
         .map_err(|error| format!("{shown} ({error})"))?;
     println!("xtask: {shown}: {:.1}s", started.elapsed().as_secs_f64());
     if status.success() { Ok(()) } else { Err(shown) }
+}
+
+/// CI checks the committed `Cargo.lock`; locally, cargo may update it.
+fn is_ci() -> bool {
+    std::env::var_os("CI").is_some()
 }
 
 fn workspace_root() -> PathBuf {

@@ -1,6 +1,7 @@
 //! ticketing: an mcp-runtime server that keeps tickets in a SQLite file.
 //!
-//! Three tools: `search_tickets`, `create_ticket`, `close_ticket`. The database file is created
+//! Three tools: `search_tickets`, `create_ticket`, `close_ticket`; and the resource template
+//! `ticket://{id}` (with completion of ids). The database file is created
 //! on first run at [`db_path`] (`TICKETING_DB`, else `ticketing.sqlite3` in the current
 //! directory). The binary serves the server over stdio; tests build it in-process with
 //! [`server`].
@@ -13,7 +14,7 @@ use std::path::PathBuf;
 use mcp_runtime::prelude::*;
 
 pub use db::{Db, OpenError};
-pub use tickets::{Closed, Created, Priority, Status, Ticket};
+pub use tickets::{Closed, Created, Priority, Status, Ticket, TicketId};
 
 /// The environment variable naming the database file.
 pub const DB_ENV: &str = "TICKETING_DB";
@@ -125,6 +126,34 @@ impl Ticketing {
             .run(move |connection| tickets::close(connection, row_id, &resolution))
             .await?;
         closed.map(Json).ok_or_else(unknown)
+    }
+
+    /// One ticket as JSON (id, title, body, status, priority), for clients that attach a ticket
+    /// to the conversation rather than search for it.
+    #[resource(
+        uri = "ticket://{id}",
+        name = "ticket",
+        title = "Ticket",
+        mime_type = "application/json"
+    )]
+    async fn ticket(
+        &self,
+        #[arg(description = "The ticket's id, such as `T-12`.", complete = Self::ticket_ids)]
+        id: TicketId,
+    ) -> Result<Option<Json<Ticket>>, ToolError> {
+        let ticket = self
+            .db
+            .run(move |connection| tickets::get(connection, id))
+            .await?;
+        Ok(ticket.map(Json))
+    }
+
+    /// Ticket ids starting with what was typed, newest first.
+    async fn ticket_ids(&self, request: &CompletionRequest) -> Result<Vec<String>, ToolError> {
+        let prefix = request.value().to_owned();
+        self.db
+            .run(move |connection| tickets::ids_starting_with(connection, &prefix, 100))
+            .await
     }
 }
 

@@ -124,6 +124,52 @@ pub(crate) fn row_id(ticket_id: &str) -> Option<i64> {
     digits.parse().ok()
 }
 
+/// A ticket id, `T-<n>`, read from text: the `ticket://{id}` resource's typed variable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TicketId(pub(crate) i64);
+
+impl<'de> Deserialize<'de> for TicketId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        row_id(&text)
+            .map(TicketId)
+            .ok_or_else(|| serde::de::Error::custom("expected a ticket id such as T-12"))
+    }
+}
+
+/// One ticket, `None` if there is no such ticket.
+pub(crate) fn get(connection: &Connection, id: TicketId) -> rusqlite::Result<Option<Ticket>> {
+    connection
+        .query_row(
+            "SELECT id, title, body, status, priority FROM tickets WHERE id = ?1",
+            params![id.0],
+            |row| {
+                Ok(Ticket {
+                    id: ticket_id(row.get(0)?),
+                    title: row.get(1)?,
+                    body: row.get(2)?,
+                    status: row.get(3)?,
+                    priority: row.get(4)?,
+                })
+            },
+        )
+        .optional()
+}
+
+/// Up to `limit` ticket ids that start with `prefix`, newest first (for completion).
+pub(crate) fn ids_starting_with(
+    connection: &Connection,
+    prefix: &str,
+    limit: u32,
+) -> rusqlite::Result<Vec<String>> {
+    let mut statement = connection.prepare(
+        r"SELECT 'T-' || id FROM tickets WHERE ('T-' || id) LIKE ?1 ESCAPE '\' ORDER BY id DESC LIMIT ?2",
+    )?;
+    let pattern = format!("{}%", escape_like(prefix));
+    let rows = statement.query_map(params![pattern, limit], |row| row.get(0))?;
+    rows.collect()
+}
+
 /// Text as search compares it: lowercased, so matching ignores case in every script.
 fn fold(text: &str) -> String {
     text.to_lowercase()
@@ -131,16 +177,19 @@ fn fold(text: &str) -> String {
 
 /// A `LIKE` pattern (with `ESCAPE '\'`) matching `text` literally anywhere in a value.
 fn contains_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
+    format!("%{}%", escape_like(text))
+}
+
+/// `text` with `LIKE`'s wildcards and the escape character escaped (for `ESCAPE '\'`).
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
+            escaped.push('\\');
         }
-        pattern.push(c);
+        escaped.push(c);
     }
-    pattern.push('%');
-    pattern
+    escaped
 }
 
 /// Tickets whose title or body contains `query` ignoring case, newest first.

@@ -499,3 +499,49 @@ fn values_at_each_bound_are_accepted() {
     );
     assert_eq!(again["already_closed"], true);
 }
+
+#[test]
+fn tickets_are_resources_with_completed_ids() {
+    let db = TempDb::new("resource");
+    let mut server = ticketing(&db, NEW);
+    let id = create(&mut server, "Printer on fire", "Third floor");
+    let templates = server.request("resources/templates/list", json!({}));
+    assert_eq!(
+        templates["result"]["resourceTemplates"][0]["uriTemplate"],
+        "ticket://{id}"
+    );
+    let uri = format!("ticket://{id}");
+    let read = server.request("resources/read", json!({"uri": uri}));
+    let contents = &read["result"]["contents"][0];
+    assert_eq!(contents["uri"], uri.as_str());
+    assert_eq!(contents["mimeType"], "application/json");
+    let ticket: Value = serde_json::from_str(contents["text"].as_str().unwrap()).unwrap();
+    assert_eq!(ticket["title"], "Printer on fire");
+    assert_eq!(ticket["status"], "open");
+
+    let missing = server.request("resources/read", json!({"uri": "ticket://T-999"}));
+    assert_eq!(missing["error"]["code"], -32002);
+    let not_an_id = server.request("resources/read", json!({"uri": "ticket://printer"}));
+    assert_eq!(not_an_id["error"]["code"], -32602);
+    assert_eq!(not_an_id["error"]["data"]["violations"][0]["path"], "/id");
+
+    let second = create(&mut server, "Second", "body");
+    let completed = server.request(
+        "completion/complete",
+        json!({"ref": {"type": "ref/resource", "uri": "ticket://{id}"}, "argument": {"name": "id", "value": "T-"}}),
+    );
+    assert_eq!(
+        completed["result"]["completion"]["values"],
+        json!([second, id]),
+        "newest first"
+    );
+    let none = server.request(
+        "completion/complete",
+        json!({"ref": {"type": "ref/resource", "uri": "ticket://{id}"}, "argument": {"name": "id", "value": "T-%"}}),
+    );
+    assert_eq!(
+        none["result"]["completion"]["values"],
+        json!([]),
+        "`%` is literal"
+    );
+}

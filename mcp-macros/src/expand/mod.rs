@@ -1,6 +1,7 @@
 //! Code generation. Generated code carries data (names, descriptions, schema fns, a call thunk)
 //! and names only `::mcp_runtime::__private`; every protocol decision stays in the runtime.
 
+pub(crate) mod catalog;
 pub(crate) mod server;
 pub(crate) mod tool;
 

@@ -4,12 +4,13 @@ use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 use syn::{ImplItem, ItemImpl};
 
+use super::catalog::{CatalogItem, CatalogKind};
 use super::rt;
 use super::tool::{definition, thunk_body};
 use crate::check::{self, Site};
 use crate::diag::{Errors, item_kind, with_fallback};
 use crate::model::ToolDef;
-use crate::parse::{ServerAttr, TOOL, ToolAttr};
+use crate::parse::{PROMPT, PromptAttr, RESOURCE, ResourceAttr, ServerAttr, TOOL, ToolAttr};
 
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let errors = Errors::new();
@@ -63,13 +64,30 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         );
     }
     let mut tools = Vec::new();
+    let mut catalog = Vec::new();
     for item in &mut block.items {
-        if let ImplItem::Fn(method) = item
-            && let Some(tool_attr) = take_tool_attr(&mut method.attrs, &errors)
-        {
-            let tool = ToolDef::from_fn(tool_attr, &method.attrs, &mut method.sig, &errors);
-            check::tool(&tool, Site::ServerMethod, &errors);
-            tools.push(tool);
+        let ImplItem::Fn(method) = item else {
+            continue;
+        };
+        match take_handler_attr(&mut method.attrs, &errors) {
+            None => {}
+            Some(HandlerAttr::Tool(attr)) => {
+                let tool = ToolDef::from_fn(attr, &method.attrs, &mut method.sig, &errors);
+                check::tool(&tool, Site::ServerMethod, &errors);
+                tools.push(tool);
+            }
+            Some(HandlerAttr::Resource(attr)) => catalog.extend(CatalogItem::resource(
+                attr,
+                &method.attrs,
+                &mut method.sig,
+                &errors,
+            )),
+            Some(HandlerAttr::Prompt(attr)) => catalog.push(CatalogItem::prompt(
+                attr,
+                &method.attrs,
+                &mut method.sig,
+                &errors,
+            )),
         }
     }
     check::unique_names(&tools, &errors);
@@ -104,11 +122,33 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         let definition = definition(tool, quote!(Self::#thunk));
         quote!({ #definition })
     });
+    let catalog_thunks = catalog.iter().map(CatalogItem::thunks);
+    let (resources, prompts): (Vec<&CatalogItem>, Vec<&CatalogItem>) = catalog
+        .iter()
+        .partition(|item| matches!(item.kind, CatalogKind::Resource { .. }));
+    // Only what the block has: a server of tools alone keeps the trait's empty defaults.
+    let resource_defs = (!resources.is_empty()).then(|| {
+        let definitions = resources.iter().map(|item| item.definition());
+        quote! {
+            fn resource_defs() -> ::std::vec::Vec<#rt::ResourceDef<Self>> {
+                ::std::vec![#(#definitions),*]
+            }
+        }
+    });
+    let prompt_defs = (!prompts.is_empty()).then(|| {
+        let definitions = prompts.iter().map(|item| item.definition());
+        quote! {
+            fn prompt_defs() -> ::std::vec::Vec<#rt::PromptDef<Self>> {
+                ::std::vec![#(#definitions),*]
+            }
+        }
+    });
     quote! {
         #block
 
         impl #self_ty {
             #(#thunks)*
+            #(#catalog_thunks)*
         }
 
         impl #rt::McpServer for #self_ty {
@@ -116,6 +156,8 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             fn tool_defs() -> ::std::vec::Vec<#rt::ToolDef<Self>> {
                 ::std::vec![#(#definitions),*]
             }
+            #resource_defs
+            #prompt_defs
         }
     }
 }
@@ -159,17 +201,50 @@ fn server_fns(attr: &ServerAttr) -> TokenStream {
     }
 }
 
-/// Removes the `#[tool]` attribute from a method and parses it; `None` if the method is not a tool.
-fn take_tool_attr(attrs: &mut Vec<syn::Attribute>, errors: &Errors) -> Option<ToolAttr> {
-    let position = attrs.iter().position(|attr| {
-        attr.path()
-            .segments
-            .last()
-            .is_some_and(|segment| segment.ident == TOOL)
-    })?;
+/// The attribute that makes a method a handler.
+enum HandlerAttr {
+    Tool(ToolAttr),
+    Resource(ResourceAttr),
+    Prompt(PromptAttr),
+}
+
+/// Removes the `#[tool]`, `#[resource]` or `#[prompt]` attribute from a method and parses it;
+/// `None` if the method is none of these. A second such attribute is an error.
+fn take_handler_attr(attrs: &mut Vec<syn::Attribute>, errors: &Errors) -> Option<HandlerAttr> {
+    let is_handler = |attr: &syn::Attribute| {
+        attr.path().segments.last().is_some_and(|segment| {
+            segment.ident == TOOL || segment.ident == RESOURCE || segment.ident == PROMPT
+        })
+    };
+    let position = attrs.iter().position(is_handler)?;
     let attr = attrs.remove(position);
-    Some(match &attr.meta {
-        syn::Meta::Path(_) => ToolAttr::default(),
-        _ => errors.ok(attr.parse_args::<ToolAttr>()).unwrap_or_default(),
+    if let Some(second) = attrs.iter().find(|attr| is_handler(attr)) {
+        errors.spanned(second, "a method is one handler: `#[tool]`, `#[resource]` or `#[prompt]`, not several; split it into two methods");
+    }
+    let ident = &attr.path().segments.last()?.ident;
+    let bare = matches!(attr.meta, syn::Meta::Path(_));
+    Some(if ident == TOOL {
+        HandlerAttr::Tool(match bare {
+            true => ToolAttr::default(),
+            false => errors.ok(attr.parse_args::<ToolAttr>()).unwrap_or_default(),
+        })
+    } else if ident == RESOURCE {
+        let parsed = match bare {
+            true => ResourceAttr::default(),
+            false => errors
+                .ok(attr.parse_args::<ResourceAttr>())
+                .unwrap_or_default(),
+        };
+        if parsed.uri.is_none() {
+            errors.spanned(&attr, "`#[resource]` needs `uri = \"…\"`: a fixed URI such as \"config://app\", or a template such as \"ticket://{id}\"");
+        }
+        HandlerAttr::Resource(parsed)
+    } else {
+        HandlerAttr::Prompt(match bare {
+            true => PromptAttr::default(),
+            false => errors
+                .ok(attr.parse_args::<PromptAttr>())
+                .unwrap_or_default(),
+        })
     })
 }

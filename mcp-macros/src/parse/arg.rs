@@ -1,4 +1,4 @@
-//! `#[arg(range(min = 1, max = 50), length(max = 500), pattern = "…", default = 10, description = "…", name = "…", sensitive, flatten)]`.
+//! `#[arg(range(min = 1, max = 50), length(max = 500), pattern = "…", default = 10, description = "…", name = "…", sensitive, flatten, complete = path)]`.
 
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
@@ -40,6 +40,8 @@ pub(crate) struct ArgAttr {
     pub(crate) name: Option<LitStr>,
     pub(crate) flatten: Option<Span>,
     pub(crate) sensitive: Option<Span>,
+    /// `complete = path`: the completion hook of a prompt argument or template variable.
+    pub(crate) complete: Option<Expr>,
 }
 
 impl Parse for ArgAttr {
@@ -67,6 +69,8 @@ impl Parse for ArgAttr {
                 key::<kw::flatten, _>(input, &mut attr.flatten, bare)?;
             } else if lookahead.peek(kw::sensitive) {
                 key::<kw::sensitive, _>(input, &mut attr.sensitive, bare)?;
+            } else if lookahead.peek(kw::complete) {
+                key::<kw::complete, _>(input, &mut attr.complete, eq_expr)?;
             } else {
                 return Err(lookahead.error());
             }
@@ -85,6 +89,7 @@ impl ArgAttr {
             || self.default.is_some()
             || self.name.is_some()
             || self.sensitive.is_some()
+            || self.complete.is_some()
     }
 }
 

@@ -40,6 +40,9 @@ pub(crate) mod kw {
         flatten,
         min,
         max,
+        uri,
+        mime_type,
+        complete,
     );
 }
 
@@ -53,6 +56,10 @@ pub(crate) trait Key: Parse {
 pub(crate) const TOOL: &str = "tool";
 /// The name of the attribute on tool parameters.
 pub(crate) const ARG: &str = "arg";
+/// The name of the attribute on resource methods.
+pub(crate) const RESOURCE: &str = "resource";
+/// The name of the attribute on prompt methods.
+pub(crate) const PROMPT: &str = "prompt";
 
 /// A hint flag: `read_only` or `read_only = false`.
 #[derive(Clone, Copy)]
@@ -135,6 +142,68 @@ impl Parse for ToolAttr {
                 key::<kw::timeout, _>(input, &mut attr.timeout, |input, span| {
                     Timeout::parse(&eq_str(input, span)?)
                 })?;
+            } else {
+                return Err(lookahead.error());
+            }
+            separator(input)?;
+        }
+        Ok(attr)
+    }
+}
+
+/// `#[resource(uri = "…", ...)]`: a fixed URI, or a URI template with `{var}` variables.
+#[derive(Default)]
+pub(crate) struct ResourceAttr {
+    pub(crate) uri: Option<LitStr>,
+    pub(crate) name: Option<LitStr>,
+    pub(crate) title: Option<LitStr>,
+    pub(crate) description: Option<LitStr>,
+    pub(crate) mime_type: Option<LitStr>,
+}
+
+impl Parse for ResourceAttr {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut attr = ResourceAttr::default();
+        while !input.is_empty() {
+            let lookahead = input.lookahead1();
+            if lookahead.peek(kw::uri) {
+                key::<kw::uri, _>(input, &mut attr.uri, eq_str)?;
+            } else if lookahead.peek(kw::name) {
+                key::<kw::name, _>(input, &mut attr.name, eq_str)?;
+            } else if lookahead.peek(kw::title) {
+                key::<kw::title, _>(input, &mut attr.title, eq_str)?;
+            } else if lookahead.peek(kw::description) {
+                key::<kw::description, _>(input, &mut attr.description, eq_str)?;
+            } else if lookahead.peek(kw::mime_type) {
+                key::<kw::mime_type, _>(input, &mut attr.mime_type, eq_str)?;
+            } else {
+                return Err(lookahead.error());
+            }
+            separator(input)?;
+        }
+        Ok(attr)
+    }
+}
+
+/// `#[prompt(...)]`.
+#[derive(Default)]
+pub(crate) struct PromptAttr {
+    pub(crate) name: Option<LitStr>,
+    pub(crate) title: Option<LitStr>,
+    pub(crate) description: Option<LitStr>,
+}
+
+impl Parse for PromptAttr {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut attr = PromptAttr::default();
+        while !input.is_empty() {
+            let lookahead = input.lookahead1();
+            if lookahead.peek(kw::name) {
+                key::<kw::name, _>(input, &mut attr.name, eq_str)?;
+            } else if lookahead.peek(kw::title) {
+                key::<kw::title, _>(input, &mut attr.title, eq_str)?;
+            } else if lookahead.peek(kw::description) {
+                key::<kw::description, _>(input, &mut attr.description, eq_str)?;
             } else {
                 return Err(lookahead.error());
             }

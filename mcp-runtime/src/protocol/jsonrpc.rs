@@ -15,6 +15,9 @@ pub const INVALID_PARAMS: i32 = -32602;
 pub const INTERNAL_ERROR: i32 = -32603;
 /// MCP `HeaderMismatchError` (2026-07-28): HTTP headers disagree with the body, or are missing.
 pub const HEADER_MISMATCH: i32 = -32020;
+/// MCP `MissingRequiredClientCapabilityError` (2026-07-28): handling the request needs a client
+/// capability the request did not declare.
+pub const MISSING_REQUIRED_CLIENT_CAPABILITY: i32 = -32021;
 /// MCP `UnsupportedProtocolVersionError` (2026-07-28): the request's version is not served.
 pub const UNSUPPORTED_PROTOCOL_VERSION: i32 = -32022;
 

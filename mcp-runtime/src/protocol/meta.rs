@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::ProtocolVersion;
+use super::client::ClientCapabilities;
 
 /// `_meta` key: the request's protocol version (modern requests).
 pub const PROTOCOL_VERSION_KEY: &str = "io.modelcontextprotocol/protocolVersion";
@@ -27,6 +28,8 @@ pub struct RequestMeta {
     pub protocol_version: Option<String>,
     /// Whether `clientCapabilities` was sent (modern requests must send it).
     pub has_client_capabilities: bool,
+    /// `clientCapabilities` as sent: what a 2026-07-28 request's client can answer.
+    pub client_capabilities: ClientCapabilities,
     /// The modern per-request log level; `None` means no `notifications/message` at all.
     pub log_level: Option<LogLevel>,
     /// `clientInfo.name` and `.version`, for the log.
@@ -72,6 +75,7 @@ impl RequestMeta {
             has_client_capabilities: meta
                 .get(CLIENT_CAPABILITIES_KEY)
                 .is_some_and(Value::is_object),
+            client_capabilities: ClientCapabilities::from_json(meta.get(CLIENT_CAPABILITIES_KEY)),
             log_level: meta
                 .get(LOG_LEVEL_KEY)
                 .and_then(Value::as_str)

@@ -2,26 +2,30 @@
 //! the one log line every call ends in.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::AtomicU8;
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
 use serde_json::{Map, Value, json};
-use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use tracing::field::Empty;
 
+use super::catalog::missing_capability;
+use super::client_requests::ClientLink;
 use super::ids::random_id;
+use super::mrtr::{CallBinding, InputRound};
 use super::panic_guard::{self, Guarded};
 use super::session::{Answer, Session};
 use super::{ArgumentErrorChannel, RegisteredTool};
 use crate::Ctx;
-use crate::context::{NotificationSink, Outbound};
+use crate::context::NotificationSink;
 use crate::protocol::ProtocolVersion;
-use crate::protocol::jsonrpc::{ErrorObject, INTERNAL_ERROR, INVALID_PARAMS, RequestId, Response};
+use crate::protocol::jsonrpc::{
+    ErrorObject, INTERNAL_ERROR, INVALID_PARAMS, MISSING_REQUIRED_CLIENT_CAPABILITY, RequestId,
+    Response,
+};
 use crate::protocol::messages::{CallToolResult, Content};
-use crate::protocol::meta::{LogLevel, RequestMeta};
+use crate::protocol::meta::RequestMeta;
 use crate::tool::{ToolArgs, ToolFailure, ToolOutcome, ToolOutput};
 use crate::validate::Violation;
 
@@ -42,6 +46,10 @@ enum Outcome {
     Panic,
     Timeout,
     Cancelled,
+    /// 2026-07-28: stopped to ask the client (`input_required`).
+    InputRequired,
+    /// 2026-07-28: the tool needed a capability the client did not declare (-32021).
+    MissingCapability,
 }
 
 impl Outcome {
@@ -63,6 +71,12 @@ impl Outcome {
             Outcome::Panic => ("panic", Some(INTERNAL_ERROR), Some("panic")),
             Outcome::Timeout => ("timeout", Some(INTERNAL_ERROR), Some("timeout")),
             Outcome::Cancelled => ("cancelled", None, Some("cancelled")),
+            Outcome::InputRequired => ("input_required", None, None),
+            Outcome::MissingCapability => (
+                "missing_capability",
+                Some(MISSING_REQUIRED_CLIENT_CAPABILITY),
+                Some("MissingCapability"),
+            ),
         }
     }
 }
@@ -137,12 +151,17 @@ impl Session {
         id: RequestId,
         params: Option<Value>,
         version: ProtocolVersion,
-        meta: RequestMeta,
+        mut meta: RequestMeta,
         sink: &NotificationSink,
     ) -> Answer {
         let started = Instant::now();
         let shared = &self.server.shared;
-        let (name, arguments) = match call_params(params) {
+        let CallParams {
+            name,
+            arguments,
+            input_responses,
+            request_state,
+        } = match call_params(params) {
             Ok(call) => call,
             Err(why) => {
                 log_call(
@@ -183,25 +202,43 @@ impl Session {
         let Value::Object(arguments) = arguments else {
             unreachable!("built as an object above")
         };
-
-        let cancellation = CancellationToken::new();
-        self.in_flight
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(id.clone(), cancellation.clone());
-        // The log level: the session's `logging/setLevel` (legacy), or the request's own.
-        // Decided by the version, not by whether `_meta` names one: a legacy version in `_meta`
-        // keeps the session's level.
-        let log_threshold = match version.is_modern() {
-            true => Arc::new(AtomicU8::new(meta.log_level.map_or(0, LogLevel::rank))),
-            false => Arc::clone(&self.log_threshold),
+        // Requests to the client: sent and awaited on legacy versions. On 2026-07-28 servers
+        // MUST use Multi Round-Trip Requests instead (basic/patterns/mrtr): the retried call
+        // brings the answers, read here.
+        let (client, binding) = match version.is_modern() {
+            false => {
+                let peer = Arc::clone(&self.peer);
+                let timeout = shared.client_request_timeout;
+                (ClientLink::Session { peer, timeout }, None)
+            }
+            true => {
+                let binding = CallBinding::new(&tool.descriptor.name, &arguments);
+                let capabilities = std::mem::take(&mut meta.client_capabilities);
+                let key = &shared.state_key;
+                match InputRound::open(key, &binding, capabilities, input_responses, request_state)
+                {
+                    Ok(round) => (ClientLink::Rounds(Arc::new(round)), Some(binding)),
+                    Err(error) => {
+                        let outcome = Outcome::InvalidParams("InputResponses");
+                        log_call(&tool.descriptor.name, started, &outcome, None);
+                        return Answer::Ready(Response::error(Some(id), error));
+                    }
+                }
+            }
         };
-        let outbound = Outbound::new(sink.clone(), meta.progress_token, log_threshold);
+
+        let cancellation = self.begin_request(&id);
+        let outbound = self.outbound(version, meta.progress_token, meta.log_level, sink);
+        let round = match &client {
+            ClientLink::Rounds(round) => Some(Arc::clone(round)),
+            ClientLink::Session { .. } | ClientLink::Detached(_) => None,
+        };
         let ctx = Ctx::new(
             id.clone(),
             version,
             cancellation.clone(),
             Arc::clone(&outbound),
+            client,
         );
         let timeout = tool.timeout.or(shared.tool_timeout);
         let session = Arc::clone(self);
@@ -217,28 +254,53 @@ impl Session {
                     None => Some(run.await),
                 }
             };
-            let finished = tokio::select! {
+            let needs_input = async {
+                match &round {
+                    Some(round) => round.interrupted().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let ended = tokio::select! {
                 biased;
                 // Cancellation (basic/utilities/cancellation): the receiver SHOULD stop
                 // processing and not send a response for the cancelled request.
-                () = cancellation.cancelled() => None,
-                finished = limited => Some(finished),
+                () = cancellation.cancelled() => Ended::Cancelled,
+                finished = limited => match finished {
+                    Some(ran) => Ended::Ran(ran),
+                    None => Ended::TimedOut,
+                },
+                // Polled after the run, so every request of the poll that stopped it is noted.
+                () = needs_input => Ended::NeedsInput,
             };
             // A handler that saw the cancellation first (through its `Ctx`) may have finished
             // in the same poll: a cancelled call is answered by nobody, whoever noticed first.
-            let finished = finished.filter(|_| !cancellation.is_cancelled());
+            let ended = match cancellation.is_cancelled() {
+                true => Ended::Cancelled,
+                false => ended,
+            };
             outbound.finish();
-            session
-                .in_flight
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .remove(&id);
-            let result = match finished {
-                None => {
+            if let Some(round) = &round {
+                round.end();
+            }
+            session.end_request(&id);
+            let result = match ended {
+                Ended::Cancelled => {
                     log_call(name, started, &Outcome::Cancelled, None);
                     return None;
                 }
-                Some(None) => {
+                Ended::NeedsInput => {
+                    let (Some(round), Some(binding)) = (&round, &binding) else {
+                        unreachable!("only a 2026-07-28 call needs input")
+                    };
+                    let response = round.answer(id, &session.server.shared.state_key, binding);
+                    let outcome = match response.outcome.is_ok() {
+                        true => Outcome::InputRequired,
+                        false => Outcome::InvalidParams("InputResponses"),
+                    };
+                    log_call(name, started, &outcome, None);
+                    return Some(response);
+                }
+                Ended::TimedOut => {
                     let error_id = random_id();
                     log_call(name, started, &Outcome::Timeout, Some(&error_id));
                     let limit = timeout.unwrap_or_default();
@@ -247,17 +309,27 @@ impl Session {
                         human_duration(limit)
                     ))
                 }
-                Some(Some(Err(_panic_payload))) => {
+                Ended::Ran(Err(_panic_payload)) => {
                     // The payload may hold anything the handler had in hand: it is dropped unread.
                     let error_id = random_id();
                     log_call(name, started, &Outcome::Panic, Some(&error_id));
                     internal_error_result(&error_id)
                 }
-                Some(Some(Ok(ToolOutcome::InvalidArguments(violations)))) => {
+                Ended::Ran(Ok(ToolOutcome::InvalidArguments(violations))) => {
                     log_call(name, started, &Outcome::InvalidParams("Narrowing"), None);
                     return Some(session.invalid_arguments(id, tool, version, violations));
                 }
-                Some(Some(Ok(ToolOutcome::Output(output)))) => finish(tool, output, started),
+                Ended::Ran(Ok(ToolOutcome::Output(ToolOutput::Failure(
+                    ToolFailure::MissingCapability {
+                        capability,
+                        message,
+                    },
+                )))) if version.is_modern() => {
+                    log_call(name, started, &Outcome::MissingCapability, None);
+                    let error = missing_capability(capability, message.into_owned());
+                    return Some(Response::error(Some(id), error));
+                }
+                Ended::Ran(Ok(ToolOutcome::Output(output))) => finish(tool, output, started),
             };
             Some(Response::result(id, result.into_json(version)))
         };
@@ -315,8 +387,27 @@ impl Session {
     }
 }
 
+/// How a run ended.
+enum Ended<R> {
+    Cancelled,
+    TimedOut,
+    /// 2026-07-28: the tool asked the client for something the call did not bring.
+    NeedsInput,
+    Ran(R),
+}
+
+/// What `tools/call` params hold.
+struct CallParams {
+    name: String,
+    arguments: Map<String, Value>,
+    /// 2026-07-28, Multi Round-Trip Requests: answers to the server's requests, and the state it
+    /// asked to have echoed.
+    input_responses: Option<Value>,
+    request_state: Option<Value>,
+}
+
 /// Reads `{name, arguments?}`; anything else is the wrong shape for `tools/call`.
-fn call_params(params: Option<Value>) -> Result<(String, Map<String, Value>), &'static str> {
+fn call_params(params: Option<Value>) -> Result<CallParams, &'static str> {
     let Some(Value::Object(mut params)) = params else {
         return Err("`tools/call` needs an object with `name` and `arguments`");
     };
@@ -329,7 +420,12 @@ fn call_params(params: Option<Value>) -> Result<(String, Map<String, Value>), &'
         Some(Value::Object(arguments)) => arguments,
         Some(_) => return Err("`arguments` must be an object"),
     };
-    Ok((name, arguments))
+    Ok(CallParams {
+        name,
+        arguments,
+        input_responses: params.remove("inputResponses"),
+        request_state: params.remove("requestState"),
+    })
 }
 
 fn finish(tool: &RegisteredTool, output: ToolOutput, started: Instant) -> CallToolResult {
@@ -365,7 +461,9 @@ fn finish(tool: &RegisteredTool, output: ToolOutput, started: Instant) -> CallTo
                 meta: None,
             }
         }
-        ToolOutput::Failure(ToolFailure::UserFacing(message)) => {
+        ToolOutput::Failure(
+            ToolFailure::UserFacing(message) | ToolFailure::MissingCapability { message, .. },
+        ) => {
             log_call(name, started, &Outcome::ToolError, None);
             CallToolResult::error_text(message)
         }
@@ -389,7 +487,7 @@ fn internal_error_result(error_id: &str) -> CallToolResult {
 }
 
 /// `1500 ms` → `1.5s`, `90 s` → `90s`.
-fn human_duration(duration: Duration) -> String {
+pub(super) fn human_duration(duration: Duration) -> String {
     let millis = duration.as_millis();
     if millis.is_multiple_of(1000) {
         format!("{}s", millis / 1000)

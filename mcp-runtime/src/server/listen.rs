@@ -1,30 +1,66 @@
-//! Change notifications: `notifications/tools/list_changed` to legacy sessions, and the modern
-//! `subscriptions/listen` stream (2026-07-28, basic/patterns/subscriptions).
+//! Change notifications: `notifications/tools/list_changed` and `notifications/resources/updated`
+//! to legacy sessions, and the modern `subscriptions/listen` stream (2026-07-28,
+//! basic/patterns/subscriptions).
 
-use std::sync::{Arc, PoisonError};
+use std::collections::HashSet;
+use std::sync::{Arc, PoisonError, Weak};
 
 use serde_json::{Value, json};
-use tokio::sync::watch;
-use tokio_util::sync::CancellationToken;
+use tokio::sync::{broadcast, watch};
 
 use super::session::{Answer, Session};
 use crate::context::NotificationSink;
 use crate::protocol::jsonrpc::{RequestId, Response};
 use crate::protocol::meta::SUBSCRIPTION_ID_KEY;
 
-/// Waits for changes of a server's tool set, for a legacy session's standalone stream (stdio
-/// stdout, or the HTTP GET stream).
-pub struct ToolListChanges {
-    receiver: watch::Receiver<u64>,
+/// Waits for what a legacy session's standalone stream (stdio stdout, or the HTTP GET stream)
+/// carries: changes of the server's tool set, and updates of the resources the session
+/// subscribed to.
+pub struct ChangeNotifications {
+    tools: watch::Receiver<u64>,
+    resources: broadcast::Receiver<Arc<str>>,
+    session: Weak<Session>,
 }
 
-impl ToolListChanges {
-    /// Completes at the next change with the notification to send; `None` once the server is
-    /// gone.
+impl ChangeNotifications {
+    /// Completes at the next change with the notification to send; `None` once the server or
+    /// the session is gone.
     pub async fn next(&mut self) -> Option<String> {
-        self.receiver.changed().await.ok()?;
-        Some(list_changed(None))
+        loop {
+            tokio::select! {
+                changed = self.tools.changed() => {
+                    changed.ok()?;
+                    return Some(list_changed(None));
+                }
+                updated = self.resources.recv() => match updated {
+                    Ok(uri) => {
+                        let session = self.session.upgrade()?;
+                        let subscribed = session
+                            .subscriptions
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .contains(&*uri);
+                        if subscribed {
+                            return Some(resource_updated(&uri, None));
+                        }
+                    }
+                    // Updates were missed while the stream was full: nothing to resend, since
+                    // an update says only "read it again".
+                    Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                },
+            }
+        }
     }
+}
+
+fn resource_updated(uri: &str, subscription: Option<&RequestId>) -> String {
+    let mut params = json!({ "uri": uri });
+    if let Some(id) = subscription {
+        params["_meta"] = json!({SUBSCRIPTION_ID_KEY: id});
+    }
+    json!({"jsonrpc": "2.0", "method": "notifications/resources/updated", "params": params})
+        .to_string()
 }
 
 fn list_changed(subscription: Option<&RequestId>) -> String {
@@ -36,38 +72,54 @@ fn list_changed(subscription: Option<&RequestId>) -> String {
 }
 
 impl Session {
-    /// Tool-set changes, for a legacy session that has been initialized.
-    pub fn tool_list_changes(&self) -> ToolListChanges {
-        ToolListChanges {
-            receiver: self.server.watch_tools(),
+    /// Tool-set changes and updates of subscribed resources, for a legacy session that has been
+    /// initialized.
+    pub fn change_notifications(self: &Arc<Self>) -> ChangeNotifications {
+        ChangeNotifications {
+            tools: self.server.watch_tools(),
+            resources: self.server.watch_resources(),
+            session: Arc::downgrade(self),
         }
     }
 
-    /// `subscriptions/listen`: acknowledges the filter it honours (tool-list changes only: this
-    /// server has no prompts or resources yet), then sends each change until the client cancels
-    /// (stdio `notifications/cancelled`, HTTP: closing the stream) or the server shuts down,
-    /// which ends the subscription with a result (Subscriptions, "Graceful Closure").
+    /// `subscriptions/listen`: acknowledges the filter it honours (tool-list changes, and
+    /// updates of resources the server has; its prompt and resource lists never change), then
+    /// sends each change until the client cancels (stdio `notifications/cancelled`, HTTP: closing
+    /// the stream) or the server shuts down, which ends the subscription with a result
+    /// (Subscriptions, "Graceful Closure").
     pub(super) fn listen(
         self: &Arc<Self>,
         id: RequestId,
         params: Option<&Value>,
         sink: &NotificationSink,
     ) -> Answer {
-        let wants_tools = params
-            .and_then(|p| p.get("notifications"))
+        let filter = params.and_then(|p| p.get("notifications"));
+        let wants_tools = filter
             .and_then(|filter| filter.get("toolsListChanged"))
             .and_then(Value::as_bool)
             .unwrap_or(false);
-        let honoured = if wants_tools {
-            json!({"toolsListChanged": true})
-        } else {
-            json!({})
-        };
-        let cancellation = CancellationToken::new();
-        self.in_flight
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(id.clone(), cancellation.clone());
+        // Only URIs of resources this server has: an update can come for no other.
+        let catalog = &self.server.shared.catalog;
+        let watched: HashSet<String> = filter
+            .and_then(|filter| filter.get("resourceSubscriptions"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .filter(|uri| catalog.resource_for(uri).is_some())
+            .map(str::to_owned)
+            .collect();
+        let mut honoured = json!({});
+        if wants_tools {
+            honoured["toolsListChanged"] = json!(true);
+        }
+        if !watched.is_empty() {
+            let mut uris: Vec<&String> = watched.iter().collect();
+            uris.sort();
+            honoured["resourceSubscriptions"] = json!(uris);
+        }
+        let mut updates = self.server.watch_resources();
+        let cancellation = self.begin_request(&id);
         let mut changes = self.server.watch_tools();
         let shutdown = self.server.shared.shutdown.clone();
         let sink = sink.clone();
@@ -82,6 +134,9 @@ impl Session {
             sink.send(ack.to_string());
             let ended_by_server = loop {
                 tokio::select! {
+                    // Cancellation first: a change that comes after it must not go out, even
+                    // when both are ready at the same poll.
+                    biased;
                     () = cancellation.cancelled() => break false,
                     () = shutdown.cancelled() => break true,
                     changed = changes.changed(), if wants_tools => match changed {
@@ -90,13 +145,16 @@ impl Session {
                         }
                         Err(_) => break true,
                     },
+                    updated = updates.recv(), if !watched.is_empty() => match updated {
+                        Ok(uri) if watched.contains(&*uri) => {
+                            sink.send(resource_updated(&uri, Some(&id)));
+                        }
+                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(broadcast::error::RecvError::Closed) => break true,
+                    },
                 }
             };
-            session
-                .in_flight
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .remove(&id);
+            session.end_request(&id);
             ended_by_server
                 .then(|| Response::result(id.clone(), json!({"_meta": {SUBSCRIPTION_ID_KEY: id}})))
         }))

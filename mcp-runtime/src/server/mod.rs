@@ -2,10 +2,15 @@
 //! Transports open [`Session`]s on it.
 
 mod call;
+mod catalog;
+pub(crate) mod client_requests;
 pub(crate) mod ids;
 mod listen;
 mod modern;
+mod mrtr;
 mod panic_guard;
+mod prompts;
+mod resources;
 mod session;
 
 use std::any::Any;
@@ -14,18 +19,22 @@ use std::future::Future;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
 
+use crate::prompt::PromptDef;
 use crate::protocol::ProtocolVersion;
 use crate::protocol::messages::{Implementation, ToolDescriptor};
+use crate::resource::{ResourceDef, ResourceUpdates};
 use crate::tool::{InputSpec, ToolArgs, ToolDef, ToolFuture};
 use crate::validate::{self, CompiledSchema};
 use crate::{Ctx, Error, schema};
 
 pub use crate::context::NotificationSink;
 pub use call::ARGUMENT_ERROR_META_KEY;
-pub use listen::ToolListChanges;
+pub use client_requests::ClientRequestError;
+pub use listen::ChangeNotifications;
+pub use resources::RESOURCE_NOT_FOUND;
 pub use session::{Outgoing, Reply, Session};
 
 /// Where bad tool arguments are reported. The code is -32602 in every case.
@@ -57,11 +66,16 @@ pub struct ServerBuilder<S> {
     info: Implementation,
     instructions: Option<String>,
     tools: Vec<ToolDef<S>>,
+    resources: Vec<ResourceDef<S>>,
+    prompts: Vec<PromptDef<S>>,
+    resource_updates: ResourceUpdates,
     unknown_arguments: UnknownArguments,
     argument_errors: ArgumentErrorChannel,
     page_size: usize,
     tool_timeout: Option<Duration>,
     list_ttl: Duration,
+    client_request_timeout: Duration,
+    request_state_key: Option<Vec<u8>>,
 }
 
 impl<S: Send + Sync + 'static> ServerBuilder<S> {
@@ -73,11 +87,16 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
             info,
             instructions: None,
             tools: Vec::new(),
+            resources: Vec::new(),
+            prompts: Vec::new(),
+            resource_updates: ResourceUpdates::new(),
             unknown_arguments: UnknownArguments::default(),
             argument_errors: ArgumentErrorChannel::default(),
             page_size: 100,
             tool_timeout: None,
             list_ttl: Duration::from_secs(60),
+            client_request_timeout: Duration::from_secs(300),
+            request_state_key: None,
         }
     }
 
@@ -90,6 +109,38 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
     /// Adds several tools.
     pub fn tools(mut self, tools: impl IntoIterator<Item = ToolDef<S>>) -> Self {
         self.tools.extend(tools);
+        self
+    }
+
+    /// Adds a resource or resource template, such as a `#[resource]` method's.
+    pub fn resource(mut self, resource: ResourceDef<S>) -> Self {
+        self.resources.push(resource);
+        self
+    }
+
+    /// Adds several resources.
+    pub fn resources(mut self, resources: impl IntoIterator<Item = ResourceDef<S>>) -> Self {
+        self.resources.extend(resources);
+        self
+    }
+
+    /// Adds a prompt, such as a `#[prompt]` method's.
+    pub fn prompt(mut self, prompt: PromptDef<S>) -> Self {
+        self.prompts.push(prompt);
+        self
+    }
+
+    /// Adds several prompts.
+    pub fn prompts(mut self, prompts: impl IntoIterator<Item = PromptDef<S>>) -> Self {
+        self.prompts.extend(prompts);
+        self
+    }
+
+    /// The channel handlers announce resource changes on; keep a clone in the state to call
+    /// [`ResourceUpdates::notify`] from a tool. (Without it, [`Server::notify_resource_updated`]
+    /// still works.)
+    pub fn resource_updates(mut self, updates: ResourceUpdates) -> Self {
+        self.resource_updates = updates;
         self
     }
 
@@ -138,10 +189,27 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
         self
     }
 
+    /// How long a tool waits for the client to answer a request ([`Ctx::sample`],
+    /// [`Ctx::elicit`]) unless the request sets its own (default 5 minutes: a person may be
+    /// filling in a form). On 2026-07-28 it is how long a `requestState` stays valid.
+    pub fn client_request_timeout(mut self, limit: Duration) -> Self {
+        self.client_request_timeout = limit;
+        self
+    }
+
+    /// The key that signs 2026-07-28 `requestState`s (HMAC-SHA256). Random per process unless
+    /// set: give every instance behind one load balancer the same key, so that a retry may land
+    /// on any of them.
+    pub fn request_state_key(mut self, key: impl Into<Vec<u8>>) -> Self {
+        self.request_state_key = Some(key.into());
+        self
+    }
+
     /// Builds the server: generates every schema and compiles it for validation.
     ///
     /// Fails, listing every problem of a tool, when a schema could not be enforced as advertised,
-    /// and when two tools share a name.
+    /// when two tools, prompts or resources share a name or URI, and when a URI template cannot
+    /// be matched exactly.
     pub fn build(self) -> Result<Server, Error> {
         panic_guard::install_hook();
         let state = Arc::new(self.state);
@@ -149,6 +217,13 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
         let mut tools = ToolSet::default();
         for def in self.tools {
             tools.insert(RegisteredTool::new(def, &state, reject_unknown)?)?;
+        }
+        let mut catalog = catalog::Catalog::default();
+        for def in self.resources {
+            catalog.add_resource(def, &state)?;
+        }
+        for def in self.prompts {
+            catalog.add_prompt(def, &state)?;
         }
         let (tool_changes, _) = watch::channel(0);
         Ok(Server {
@@ -159,14 +234,30 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
                 reject_unknown,
                 tools: RwLock::new(Arc::new(tools)),
                 tool_changes,
+                catalog,
+                resource_updates: self.resource_updates,
                 argument_errors: self.argument_errors,
                 page_size: self.page_size,
                 tool_timeout: self.tool_timeout,
                 list_ttl: self.list_ttl,
+                client_request_timeout: self.client_request_timeout,
+                state_key: mrtr::StateKey::new(
+                    self.request_state_key.unwrap_or_else(random_key),
+                    self.client_request_timeout,
+                ),
                 shutdown: CancellationToken::new(),
             }),
         })
     }
+}
+
+/// 32 bytes from the operating system's secure random source (std's random keys if it has none).
+fn random_key() -> Vec<u8> {
+    let mut key = vec![0u8; 32];
+    if getrandom::fill(&mut key).is_err() {
+        key = ids::secure_id().into_bytes();
+    }
+    key
 }
 
 /// A built server, cheap to clone. Serve it with a transport, or open sessions on it directly.
@@ -185,10 +276,17 @@ struct Shared {
     tools: RwLock<Arc<ToolSet>>,
     /// Bumped on every change of the tool set; sessions watch it to send `list_changed`.
     tool_changes: watch::Sender<u64>,
+    /// Resources, templates and prompts (fixed once built).
+    catalog: catalog::Catalog,
+    /// The URIs that changed, for subscribed sessions.
+    resource_updates: ResourceUpdates,
     argument_errors: ArgumentErrorChannel,
     page_size: usize,
     tool_timeout: Option<Duration>,
     list_ttl: Duration,
+    client_request_timeout: Duration,
+    /// Signs 2026-07-28 `requestState`s.
+    state_key: mrtr::StateKey,
     /// Cancelled when the server begins to shut down: long-lived streams end gracefully.
     shutdown: CancellationToken,
 }
@@ -285,7 +383,30 @@ impl RegisteredTool {
     }
 }
 
+/// A handle to a [`Server`] that does not keep it alive, for state that needs its server (a tool
+/// that adds tools) without a reference cycle.
+#[derive(Clone, Default)]
+pub struct WeakServer(std::sync::Weak<Shared>);
+
+impl std::fmt::Debug for WeakServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WeakServer")
+    }
+}
+
+impl WeakServer {
+    /// The server, while it exists.
+    pub fn upgrade(&self) -> Option<Server> {
+        self.0.upgrade().map(|shared| Server { shared })
+    }
+}
+
 impl Server {
+    /// A handle that does not keep the server alive.
+    pub fn downgrade(&self) -> WeakServer {
+        WeakServer(Arc::downgrade(&self.shared))
+    }
+
     /// A builder for a server without state, for free-function tools.
     pub fn builder(info: Implementation) -> ServerBuilder<()> {
         ServerBuilder::new(info, ())
@@ -369,6 +490,25 @@ impl Server {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The capabilities the server declares in `initialize` and `server/discover`: tools and
+    /// logging always, resources, prompts and completions when it has them.
+    pub fn capabilities(&self) -> serde_json::Value {
+        let mut capabilities = serde_json::json!({"tools": {"listChanged": true}, "logging": {}});
+        self.shared.catalog.capabilities(&mut capabilities);
+        capabilities
+    }
+
+    /// Tells every client subscribed to `uri` that the resource changed
+    /// (`notifications/resources/updated`: legacy sessions that sent `resources/subscribe`,
+    /// 2026-07-28 `subscriptions/listen` streams that named the URI).
+    pub fn notify_resource_updated(&self, uri: &str) {
+        self.shared.resource_updates.notify(uri);
+    }
+
+    pub(crate) fn watch_resources(&self) -> broadcast::Receiver<Arc<str>> {
+        self.shared.resource_updates.subscribe()
+    }
+
     /// Ends long-lived streams (`subscriptions/listen` gets its closing result); transports call
     /// this when they begin a graceful shutdown.
     pub fn begin_shutdown(&self) {
@@ -413,6 +553,16 @@ pub trait McpServer: Sized + Send + Sync + 'static {
     /// The `#[tool]` methods of the impl block.
     fn tool_defs() -> Vec<ToolDef<Self>>;
 
+    /// The `#[resource]` methods of the impl block.
+    fn resource_defs() -> Vec<ResourceDef<Self>> {
+        Vec::new()
+    }
+
+    /// The `#[prompt]` methods of the impl block.
+    fn prompt_defs() -> Vec<PromptDef<Self>> {
+        Vec::new()
+    }
+
     /// Instructions for the client (`#[mcp_server(instructions = …)]`).
     fn server_instructions() -> Option<String> {
         None
@@ -420,7 +570,10 @@ pub trait McpServer: Sized + Send + Sync + 'static {
 
     /// A builder holding this value as state and its tools, for adding options or more tools.
     fn into_builder(self) -> ServerBuilder<Self> {
-        let builder = ServerBuilder::new(Self::server_info(), self).tools(Self::tool_defs());
+        let builder = ServerBuilder::new(Self::server_info(), self)
+            .tools(Self::tool_defs())
+            .resources(Self::resource_defs())
+            .prompts(Self::prompt_defs());
         match Self::server_instructions() {
             Some(instructions) => builder.instructions(instructions),
             None => builder,

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use super::catalog::CACHEABLE_LISTS;
 use super::session::{Answer, Session, method_not_found};
 use crate::context::NotificationSink;
 use crate::protocol::ProtocolVersion;
@@ -34,16 +35,22 @@ impl Session {
         }
         let answer = match method {
             "server/discover" => Answer::Ready(self.discover(id)),
-            "tools/list" => {
-                let mut response = self.list_tools(id, params.as_ref(), version);
-                if let Ok(result) = &mut response.outcome {
-                    self.cacheable(result);
-                }
-                Answer::Ready(response)
-            }
+            "tools/list" => cacheable(
+                Answer::Ready(self.list_tools(id, params.as_ref(), version)),
+                self.list_ttl_ms(),
+            ),
             "tools/call" => self.call_tool(id, params, version, meta, sink),
             "subscriptions/listen" => self.listen(id, params.as_ref(), sink),
-            _ => Answer::Ready(method_not_found(id)),
+            method => match self.route_catalog(id, method, params.as_ref(), version, meta, sink) {
+                // Resource contents may change at any moment (the server announces updates to
+                // subscribers): a read is a fresh answer, not one to cache.
+                Ok(answer) if method == "resources/read" => cacheable(answer, 0),
+                Ok(answer) if CACHEABLE_LISTS.contains(&method) => {
+                    cacheable(answer, self.list_ttl_ms())
+                }
+                Ok(answer) => answer,
+                Err(id) => Answer::Ready(method_not_found(id)),
+            },
         };
         let info = self.server.shared.info.to_json(version);
         match answer {
@@ -59,21 +66,39 @@ impl Session {
     fn discover(&self, id: RequestId) -> Response {
         let mut result = json!({
             "supportedVersions": ProtocolVersion::supported_names(),
-            "capabilities": Session::capabilities(),
+            "capabilities": self.server.capabilities(),
         });
         if let Some(instructions) = &self.server.shared.instructions {
             result["instructions"] = json!(instructions);
         }
-        self.cacheable(&mut result);
+        mark_cacheable(&mut result, self.list_ttl_ms());
         Response::result(id, result)
     }
 
-    /// `CacheableResult`: `ttlMs` and `cacheScope` are required on list results and discovery.
-    /// Nothing here depends on who asks, so intermediaries may share it.
-    fn cacheable(&self, result: &mut Value) {
-        let ttl = u64::try_from(self.server.shared.list_ttl.as_millis()).unwrap_or(u64::MAX);
-        result["ttlMs"] = json!(ttl);
-        result["cacheScope"] = json!("public");
+    fn list_ttl_ms(&self) -> u64 {
+        u64::try_from(self.server.shared.list_ttl.as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+/// `CacheableResult`: `ttlMs` and `cacheScope` are required on list results, reads and
+/// discovery. Nothing here depends on who asks, so intermediaries may share it.
+fn mark_cacheable(result: &mut Value, ttl_ms: u64) {
+    result["ttlMs"] = json!(ttl_ms);
+    result["cacheScope"] = json!("public");
+}
+
+/// `mark_cacheable` on a successful answer, now or when it is ready.
+fn cacheable(answer: Answer, ttl_ms: u64) -> Answer {
+    let mark = move |mut response: Response| {
+        if let Ok(result) = &mut response.outcome {
+            mark_cacheable(result, ttl_ms);
+        }
+        response
+    };
+    match answer {
+        Answer::Ready(response) => Answer::Ready(mark(response)),
+        Answer::Pending(future) => Answer::Pending(Box::pin(async move { future.await.map(mark) })),
+        Answer::None => Answer::None,
     }
 }
 

@@ -10,8 +10,6 @@ use std::pin::Pin;
 use std::sync::Once;
 use std::task::{Context, Poll};
 
-use crate::tool::{ToolFuture, ToolOutcome};
-
 thread_local! {
     static IN_TOOL: Cell<bool> = const { Cell::new(false) };
     static LOCATION: RefCell<Option<String>> = const { RefCell::new(None) };
@@ -41,13 +39,14 @@ pub(super) fn take_location() -> Option<String> {
     LOCATION.with_borrow_mut(Option::take)
 }
 
-/// A tool future, polled with the "inside a tool" flag raised.
-pub(super) struct Guarded(pub(super) ToolFuture<'static>);
+/// A handler's future (a tool's, a resource's, a prompt's), polled with the "inside a handler"
+/// flag raised.
+pub(super) struct Guarded<F>(pub(super) F);
 
-impl Future for Guarded {
-    type Output = ToolOutcome;
+impl<F: Future + Unpin> Future for Guarded<F> {
+    type Output = F::Output;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<ToolOutcome> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         struct Lower;
         impl Drop for Lower {
             // Runs on return and on unwind alike.
@@ -57,6 +56,6 @@ impl Future for Guarded {
         }
         IN_TOOL.set(true);
         let _lower = Lower;
-        self.0.as_mut().poll(cx)
+        Pin::new(&mut self.0).poll(cx)
     }
 }

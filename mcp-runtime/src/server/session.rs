@@ -4,16 +4,18 @@
 //! `initialize` negotiated; modern requests (2026-07-28) carry their version in `_meta` and are
 //! served statelessly (`modern.rs`), whatever the session has seen before.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use futures_util::future::{BoxFuture, join_all};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use super::Server;
-use crate::context::NotificationSink;
+use super::client_requests::ClientPeer;
+use crate::context::{NotificationSink, Outbound};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
     self, ErrorObject, Frame, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, Message, Request,
@@ -62,6 +64,10 @@ pub struct Session {
     pub(super) in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
     /// `logging/setLevel`: the least severe level the client wants (`LogLevel::rank`), 0 for none.
     pub(super) log_threshold: Arc<AtomicU8>,
+    /// What the client declared, and the requests sent to it that await an answer.
+    pub(super) peer: Arc<ClientPeer>,
+    /// `resources/subscribe`: the URIs whose `notifications/resources/updated` the client wants.
+    pub(super) subscriptions: Mutex<HashSet<String>>,
 }
 
 #[derive(Default)]
@@ -86,6 +92,8 @@ impl Session {
             lifecycle: Mutex::new(Lifecycle { version }),
             in_flight: Mutex::default(),
             log_threshold: Arc::default(),
+            peer: Arc::default(),
+            subscriptions: Mutex::default(),
         }
     }
 
@@ -148,6 +156,41 @@ impl Session {
                 Reply::Later(Box::pin(async move { future.await.map(Outgoing::from) }))
             }
         }
+    }
+
+    /// Registers a request as in flight, so that `notifications/cancelled` (or, on 2026-07-28
+    /// over HTTP, a closed stream) can stop it; [`Session::end_request`] forgets it.
+    pub(super) fn begin_request(&self, id: &RequestId) -> CancellationToken {
+        let cancellation = CancellationToken::new();
+        self.in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id.clone(), cancellation.clone());
+        cancellation
+    }
+
+    pub(super) fn end_request(&self, id: &RequestId) {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(id);
+    }
+
+    /// The way back to the client for one request. Its log level is the session's
+    /// `logging/setLevel` on legacy versions and the request's own on 2026-07-28: decided by the
+    /// version, not by whether `_meta` names a level.
+    pub(super) fn outbound(
+        &self,
+        version: ProtocolVersion,
+        progress_token: Option<Value>,
+        log_level: Option<LogLevel>,
+        sink: &NotificationSink,
+    ) -> Arc<Outbound> {
+        let log_threshold = match version.is_modern() {
+            true => Arc::new(AtomicU8::new(log_level.map_or(0, LogLevel::rank))),
+            false => Arc::clone(&self.log_threshold),
+        };
+        Outbound::new(sink.clone(), progress_token, log_threshold)
     }
 
     /// Cancels a request in flight, as `notifications/cancelled` would (Streamable HTTP
@@ -245,8 +288,11 @@ impl Session {
                 // `notifications/initialized` and unknown notifications need no action or answer.
                 Answer::None
             }
-            // No request of ours is outstanding yet: responses have nothing to complete.
-            Message::Response { .. } => Answer::None,
+            // The answer to a request a tool sent the client (`client_requests.rs`).
+            Message::Response { id, outcome } => {
+                self.peer.complete(id, outcome);
+                Answer::None
+            }
         }
     }
 
@@ -276,7 +322,12 @@ impl Session {
                 "request refused"
             );
         }
-        answer
+        // What runs later runs in the request's span too, so its log lines (the handler's own
+        // included) carry the session and request ids.
+        match answer {
+            Answer::Pending(future) => Answer::Pending(Box::pin(future.instrument(span.clone()))),
+            answer => answer,
+        }
     }
 
     fn route(
@@ -310,13 +361,13 @@ impl Session {
             }
             ("tools/call", Some(version)) => self.call_tool(id, params, version, meta, sink),
             ("logging/setLevel", Some(_)) => Answer::Ready(self.set_log_level(id, params.as_ref())),
-            (_, Some(_)) => Answer::Ready(method_not_found(id)),
+            (method, Some(version)) => {
+                match self.route_catalog(id, method, params.as_ref(), version, meta, sink) {
+                    Ok(answer) => answer,
+                    Err(id) => Answer::Ready(method_not_found(id)),
+                }
+            }
         }
-    }
-
-    /// The capabilities this server declares, in `initialize` and `server/discover`.
-    pub(super) fn capabilities() -> Value {
-        json!({"tools": {"listChanged": true}, "logging": {}})
     }
 
     fn initialize(&self, id: RequestId, params: Option<Value>) -> Response {
@@ -353,10 +404,11 @@ impl Session {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .version = Some(version);
+        self.peer.remember_capabilities(params.as_ref());
         let shared = &self.server.shared;
         let mut result = json!({
             "protocolVersion": version.as_str(),
-            "capabilities": Self::capabilities(),
+            "capabilities": self.server.capabilities(),
             "serverInfo": shared.info.to_json(version),
         });
         if let Some(instructions) = &shared.instructions {
@@ -371,26 +423,12 @@ impl Session {
         params: Option<&Value>,
         version: ProtocolVersion,
     ) -> Response {
-        let page_size = self.server.shared.page_size;
         let tools = self.server.tool_set();
         let tools = &tools.tools;
-        let start = match params.and_then(|p| p.get("cursor")) {
-            None | Some(Value::Null) => 0,
-            Some(cursor) => match cursor
-                .as_str()
-                .and_then(decode_cursor)
-                .filter(|&offset| offset < tools.len())
-            {
-                Some(offset) => offset,
-                None => {
-                    return Response::error(
-                        Some(id),
-                        ErrorObject::new(INVALID_PARAMS, "Invalid params: unknown `cursor`"),
-                    );
-                }
-            },
+        let (start, end) = match page_bounds(params, tools.len(), self.server.shared.page_size) {
+            Ok(bounds) => bounds,
+            Err(error) => return Response::error(Some(id), error),
         };
-        let end = (start + page_size).min(tools.len());
         let page: Vec<Value> = tools[start..end]
             .iter()
             .map(|tool| tool.descriptor.to_json(version))
@@ -456,6 +494,14 @@ fn loggable_method(method: &str) -> &str {
         "tools/call",
         "logging/setLevel",
         "server/discover",
+        "resources/list",
+        "resources/templates/list",
+        "resources/read",
+        "resources/subscribe",
+        "resources/unsubscribe",
+        "prompts/list",
+        "prompts/get",
+        "completion/complete",
         "subscriptions/listen",
     ];
     KNOWN
@@ -468,7 +514,25 @@ fn loggable_method(method: &str) -> &str {
 /// Cursors are opaque to clients (Pagination: clients MUST NOT parse them); this one hides an offset.
 const CURSOR_KEY: usize = 0x5f3c_9a17;
 
-fn encode_cursor(offset: usize) -> String {
+/// The `[start, end)` of the page a request's `cursor` asks for (Pagination); an unknown cursor
+/// is -32602.
+pub(super) fn page_bounds(
+    params: Option<&Value>,
+    len: usize,
+    page_size: usize,
+) -> Result<(usize, usize), ErrorObject> {
+    let start = match params.and_then(|p| p.get("cursor")) {
+        None | Some(Value::Null) => 0,
+        Some(cursor) => cursor
+            .as_str()
+            .and_then(decode_cursor)
+            .filter(|&offset| offset < len)
+            .ok_or_else(|| ErrorObject::new(INVALID_PARAMS, "Invalid params: unknown `cursor`"))?,
+    };
+    Ok((start, (start + page_size).min(len)))
+}
+
+pub(super) fn encode_cursor(offset: usize) -> String {
     format!("c{:x}", offset ^ CURSOR_KEY)
 }
 

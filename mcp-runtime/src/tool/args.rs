@@ -117,7 +117,7 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
 }
 
 /// `core::option::Option<my_crate::Status>` → `Option<Status>`.
-fn short_type_name(full: &str) -> String {
+pub(crate) fn short_type_name(full: &str) -> String {
     let mut out = String::with_capacity(full.len());
     let mut word = String::new();
     for c in full.chars() {

@@ -13,13 +13,17 @@ use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
 pub use args::ToolArgs;
+pub(crate) use args::short_type_name;
+pub(crate) use output::required_capabilities;
 pub use output::{IntoToolFailure, IntoToolResult, Json, ToolError, ToolFailure, ToolOutput};
 
 use crate::Ctx;
 use crate::context::{NotificationSink, Outbound};
 use crate::protocol::ProtocolVersion;
+use crate::protocol::client::ClientCapabilities;
 use crate::protocol::jsonrpc::RequestId;
 use crate::protocol::messages::ToolAnnotations;
+use crate::server::client_requests::ClientLink;
 use crate::validate::Violation;
 
 /// The future a tool call runs as.
@@ -78,6 +82,7 @@ impl<S> ToolDef<S> {
             ProtocolVersion::LATEST,
             CancellationToken::new(),
             outbound,
+            ClientLink::Detached(ClientCapabilities::default()),
         );
         (self.call)(state, ctx, ToolArgs::new(arguments))
     }

@@ -144,12 +144,32 @@ pub enum ToolFailure {
         /// `std::any::type_name` of the error.
         type_name: &'static str,
     },
+    /// The handler needed a client capability the client did not declare (a
+    /// [`ClientRequestError::NotSupported`](crate::ClientRequestError::NotSupported) it
+    /// returned or `?`ed). On 2026-07-28 the request is answered with the JSON-RPC error
+    /// `MissingRequiredClientCapability` (-32021); on earlier versions the message is shown
+    /// like a [`ToolFailure::UserFacing`] one.
+    MissingCapability {
+        /// The capability, as a dotted path such as `sampling` or `elicitation.url`.
+        capability: &'static str,
+        /// What the client is shown.
+        message: Cow<'static, str>,
+    },
 }
 
 impl ToolFailure {
     pub(crate) fn internal(type_name: &'static str) -> Self {
         ToolFailure::Internal { type_name }
     }
+}
+
+/// `data.requiredCapabilities` of a -32021 error: the dotted `capability` as a
+/// `ClientCapabilities` object (`elicitation.url` is `{"elicitation": {"url": {}}}`).
+pub(crate) fn required_capabilities(capability: &str) -> serde_json::Value {
+    capability.rsplit('.').fold(
+        serde_json::json!({}),
+        |inner, key| serde_json::json!({ key: inner }),
+    )
 }
 
 /// Classifies a handler's error: [`ToolError`]s speak to the client, everything else is internal.
@@ -192,6 +212,10 @@ impl ToolError {
     pub fn new(message: impl Into<Cow<'static, str>>) -> Self {
         ToolError(ToolFailure::UserFacing(message.into()))
     }
+
+    pub(crate) fn from_failure(failure: ToolFailure) -> Self {
+        ToolError(failure)
+    }
 }
 
 impl<E: std::error::Error + Send + Sync + 'static> From<E> for ToolError {
@@ -205,6 +229,9 @@ impl fmt::Debug for ToolError {
         match &self.0 {
             ToolFailure::UserFacing(_) => f.write_str("ToolError(user-facing)"),
             ToolFailure::Internal { type_name } => write!(f, "ToolError(internal: {type_name})"),
+            ToolFailure::MissingCapability { capability, .. } => {
+                write!(f, "ToolError(missing capability: {capability})")
+            }
         }
     }
 }
@@ -213,6 +240,7 @@ impl fmt::Display for ToolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
             ToolFailure::UserFacing(message) => f.write_str(message),
+            ToolFailure::MissingCapability { message, .. } => f.write_str(message),
             ToolFailure::Internal { .. } => f.write_str("internal error"),
         }
     }
@@ -221,6 +249,16 @@ impl fmt::Display for ToolError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dotted_capability_is_a_nested_capabilities_object() {
+        use serde_json::json;
+        assert_eq!(required_capabilities("sampling"), json!({"sampling": {}}));
+        assert_eq!(
+            required_capabilities("elicitation.url"),
+            json!({"elicitation": {"url": {}}})
+        );
+    }
 
     #[test]
     fn errors_are_classed_by_trait() {

@@ -88,7 +88,7 @@ where
     // session is initialized.
     let list_changes = {
         let (session, lines) = (Arc::clone(&session), lines.clone());
-        let mut changes = session.tool_list_changes();
+        let mut changes = session.change_notifications();
         tokio::spawn(async move {
             while let Some(notification) = changes.next().await {
                 if session.protocol_version().is_some() && lines.send(notification).await.is_err() {

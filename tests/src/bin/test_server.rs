@@ -1,10 +1,11 @@
 //! A server with a tool for every behaviour the tests exercise: panics, internal errors, every
 //! constraint kind, optional and defaulted arguments, a flattened struct, structured output,
-//! cancellation and the context.
+//! cancellation, the context, and requests to the client (sampling, elicitation, SEP-1699).
 //!
 //! Options come from the environment so one binary serves every test:
 //! `TEST_SERVER_ARGUMENT_ERRORS` = `json-rpc` | `tool-result`, `TEST_SERVER_PAGE_SIZE`,
-//! `TEST_SERVER_UNKNOWN_ARGUMENTS` = `ignore`, `TEST_SERVER_MAX_LINE_BYTES`.
+//! `TEST_SERVER_UNKNOWN_ARGUMENTS` = `ignore`, `TEST_SERVER_MAX_LINE_BYTES`,
+//! `TEST_SERVER_CLIENT_TIMEOUT_MS` (how long tools wait for the client's answers).
 
 use std::time::Duration;
 
@@ -204,6 +205,186 @@ impl TestServer {
     fn test_tool_error(&self) -> Result<(), ToolError> {
         Err(ToolError::new("this tool always fails"))
     }
+
+    /// Asks the client's model to complete `prompt` (`sampling/createMessage`).
+    #[tool]
+    async fn test_sampling(&self, ctx: &Ctx, prompt: String) -> Result<String, ClientRequestError> {
+        let answer = ctx
+            .sample(CreateMessage::user_text(prompt).max_tokens(100))
+            .await?;
+        Ok(format!(
+            "LLM response: {} (model {})",
+            answer.text().unwrap_or_default(),
+            answer.model
+        ))
+    }
+
+    /// Asks the user for a username and an email address (`elicitation/create`, form mode),
+    /// waiting at most `timeout_ms` when given.
+    #[tool]
+    async fn test_elicitation(
+        &self,
+        ctx: &Ctx,
+        message: String,
+        timeout_ms: Option<u64>,
+    ) -> Result<String, ToolError> {
+        let form = FormSchema::new()
+            .required(
+                "username",
+                StringField::new().description("User's response"),
+            )
+            .required(
+                "email",
+                StringField::new().description("User's email address"),
+            );
+        let mut request = Elicitation::form(message, form);
+        if let Some(ms) = timeout_ms {
+            request = request.timeout(Duration::from_millis(ms));
+        }
+        let answer = ctx.elicit(request).await?;
+        Ok(describe(&answer))
+    }
+
+    /// Asks the user to open a URL (`elicitation/create`, URL mode).
+    #[tool]
+    async fn test_elicitation_url(&self, ctx: &Ctx) -> Result<String, ClientRequestError> {
+        let request = Elicitation::url(
+            "Please connect your account.",
+            "https://example.com/connect",
+        )
+        .elicitation_id("e-42");
+        let answer = ctx.elicit(request).await?;
+        Ok(describe(&answer))
+    }
+
+    /// SEP-1034: a form with a default for every primitive type.
+    #[tool]
+    async fn test_elicitation_sep1034_defaults(
+        &self,
+        ctx: &Ctx,
+    ) -> Result<String, ClientRequestError> {
+        let form = FormSchema::new()
+            .optional("name", StringField::new().default("John Doe"))
+            .optional("age", IntegerField::new().default(30))
+            .optional("score", NumberField::new().default(95.5))
+            .optional(
+                "status",
+                SingleSelect::new(["active", "inactive", "pending"]).default("active"),
+            )
+            .optional("verified", BooleanField::new().default(true));
+        let message = "Please review and update the form fields with defaults";
+        let answer = ctx.elicit(Elicitation::form(message, form)).await?;
+        Ok(format!("Elicitation completed: {}", describe(&answer)))
+    }
+
+    /// SEP-1330: a form with all five enum shapes.
+    #[tool]
+    async fn test_elicitation_sep1330_enums(
+        &self,
+        ctx: &Ctx,
+    ) -> Result<String, ClientRequestError> {
+        let form = FormSchema::new()
+            .optional(
+                "untitledSingle",
+                SingleSelect::new(["option1", "option2", "option3"]),
+            )
+            .optional(
+                "titledSingle",
+                SingleSelect::titled([("value1", "First Option"), ("value2", "Second Option")]),
+            )
+            .optional(
+                "legacyEnum",
+                SingleSelect::legacy_titled([("opt1", "Option One"), ("opt2", "Option Two")]),
+            )
+            .optional(
+                "untitledMulti",
+                MultiSelect::new(["option1", "option2", "option3"]),
+            )
+            .optional(
+                "titledMulti",
+                MultiSelect::titled([("value1", "First Choice"), ("value2", "Second Choice")]),
+            );
+        let message = "Please select options from the enum fields";
+        let answer = ctx.elicit(Elicitation::form(message, form)).await?;
+        Ok(format!("Elicitation completed: {}", describe(&answer)))
+    }
+
+    /// Asks for a name, then for an age: two requests, so two rounds on 2026-07-28.
+    #[tool]
+    async fn test_two_questions(&self, ctx: &Ctx) -> Result<String, ClientRequestError> {
+        let name = ctx
+            .elicit(Elicitation::form(
+                "What is your name?",
+                FormSchema::new().required("name", StringField::new()),
+            ))
+            .await?;
+        let age = ctx
+            .elicit(Elicitation::form(
+                "How old are you?",
+                FormSchema::new().required("age", IntegerField::new().minimum(0)),
+            ))
+            .await?;
+        Ok(format!("{} / {}", describe(&name), describe(&age)))
+    }
+
+    /// The conformance suite's MRTR tool: asks for a name under the key `user_name`.
+    #[tool]
+    async fn test_input_required_result_elicitation(
+        &self,
+        ctx: &Ctx,
+    ) -> Result<String, ClientRequestError> {
+        let request = Elicitation::form(
+            "What is your name?",
+            FormSchema::new().required("name", StringField::new()),
+        )
+        .key("user_name");
+        let answer = ctx.elicit(request).await?;
+        let name = answer
+            .accepted()
+            .and_then(|c| c.get("name")?.as_str().map(str::to_owned));
+        Ok(format!("Hello, {}!", name.unwrap_or_default()))
+    }
+
+    /// Closes its SSE stream mid-call (SEP-1699), waits `ms`, then answers.
+    #[tool]
+    async fn test_reconnection(&self, ctx: &Ctx, #[arg(default = 300)] ms: u64) -> String {
+        let closed = ctx.close_sse_stream();
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        format!("Reconnection test completed (stream closed: {closed})")
+    }
+
+    /// Sends `count` log messages of about 1 KiB as fast as it can, then asks the client for
+    /// input: with a writer that is behind, the request cannot be queued.
+    #[tool]
+    async fn test_flood_then_elicit(
+        &self,
+        ctx: &Ctx,
+        #[arg(range(min = 1, max = 100000))] count: u32,
+    ) -> String {
+        let filler = "x".repeat(1024);
+        let mut sent = 0;
+        for _ in 0..count {
+            if ctx.log(LogLevel::Info, serde_json::json!({"filler": filler})) {
+                sent += 1;
+            }
+        }
+        let form = FormSchema::new().required("ok", BooleanField::new());
+        match ctx.elicit(Elicitation::form("Still there?", form)).await {
+            Ok(answer) => format!("sent {sent}; {}", describe(&answer)),
+            Err(error) => format!("sent {sent}; error: {error}"),
+        }
+    }
+}
+
+/// `action=accept, content={...}`.
+fn describe(answer: &ElicitResult) -> String {
+    let action = match answer.action {
+        ElicitAction::Accept => "accept",
+        ElicitAction::Decline => "decline",
+        ElicitAction::Cancel => "cancel",
+    };
+    let content = serde_json::Value::Object(answer.content.clone().unwrap_or_default());
+    format!("action={action}, content={content}")
 }
 
 #[tokio::main]
@@ -218,6 +399,9 @@ async fn main() -> Result<(), mcp_runtime::Error> {
     };
     if let Some(size) = env("TEST_SERVER_PAGE_SIZE").and_then(|s| s.parse().ok()) {
         builder = builder.page_size(size);
+    }
+    if let Some(ms) = env("TEST_SERVER_CLIENT_TIMEOUT_MS").and_then(|s| s.parse().ok()) {
+        builder = builder.client_request_timeout(Duration::from_millis(ms));
     }
     if env("TEST_SERVER_UNKNOWN_ARGUMENTS").as_deref() == Some("ignore") {
         builder = builder.unknown_arguments(UnknownArguments::Ignore);

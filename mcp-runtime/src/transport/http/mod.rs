@@ -11,6 +11,7 @@
 
 mod connections;
 mod guard;
+mod lazy;
 mod modern_headers;
 mod options;
 mod post;

@@ -1,5 +1,7 @@
 //! POST: one JSON-RPC message (or a legacy batch) per request, answered with JSON, with an SSE
-//! stream when the request will send notifications, or with 202 when there is nothing to answer.
+//! stream when the request sends notifications or requests (a legacy `tools/call` decides at
+//! its first message: `lazy.rs`), or with 202 when there is nothing to answer (a notification,
+//! or the client's response to a request of ours).
 
 use std::sync::Arc;
 
@@ -12,11 +14,12 @@ use serde_json::Value;
 use super::guard::{self, error_response, json_response, refusal};
 use super::sessions::HttpSession;
 use super::stream::{EventStream, StreamKind, sse_response};
-use super::{App, modern_headers};
+use super::{App, lazy, modern_headers};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
-    ErrorObject, HEADER_MISMATCH, INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR,
-    RequestId, UNSUPPORTED_PROTOCOL_VERSION,
+    ErrorObject, HEADER_MISMATCH, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST,
+    METHOD_NOT_FOUND, MISSING_REQUIRED_CLIENT_CAPABILITY, PARSE_ERROR, RequestId,
+    UNSUPPORTED_PROTOCOL_VERSION,
 };
 use crate::protocol::meta::RequestMeta;
 use crate::server::{NotificationSink, Reply, Session};
@@ -26,7 +29,7 @@ pub(super) const VERSION_HEADER: &str = "mcp-protocol-version";
 
 /// Which era a POST belongs to, and how to answer it.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Era {
+pub(super) enum Era {
     Legacy(Option<ProtocolVersion>),
     Modern,
 }
@@ -98,6 +101,9 @@ async fn modern(
             "Invalid Request: 2026-07-28 has no JSON-RPC batches; send one message per POST",
         );
     }
+    if let Some(refused) = malformed_modern_request(&value) {
+        return refused;
+    }
     if let Err(why) = modern_headers::check(headers, &value, version.as_str()) {
         return error_response(
             StatusCode::BAD_REQUEST,
@@ -124,6 +130,39 @@ async fn modern(
         Era::Modern,
     )
     .await
+}
+
+/// A 2026-07-28 request the server must refuse before looking at its headers: `initialize`,
+/// which that revision does not have, and a request whose `_meta` lacks a required field.
+fn malformed_modern_request(value: &Value) -> Option<Response> {
+    let id = value.get("id")?;
+    let method = value.get("method")?.as_str()?;
+    let id = serde_json::from_value::<RequestId>(id.clone()).ok();
+    if method == "initialize" {
+        // Streamable HTTP (2026-07-28), "Sending Messages": a method the server does not
+        // implement MUST get 404 with -32601; this revision has no handshake.
+        let error = ErrorObject::new(
+            METHOD_NOT_FOUND,
+            "Method not found: 2026-07-28 has no `initialize`; send `server/discover`, or each request with its `_meta`",
+        );
+        return Some(error_response(StatusCode::NOT_FOUND, id, error));
+    }
+    let meta = RequestMeta::of(value.get("params"));
+    let missing = match (
+        meta.protocol_version.is_some(),
+        meta.has_client_capabilities,
+    ) {
+        (true, true) => return None,
+        (false, _) => "io.modelcontextprotocol/protocolVersion",
+        (true, false) => "io.modelcontextprotocol/clientCapabilities",
+    };
+    // basic/index (2026-07-28), "_meta": a request missing a required field is malformed and
+    // MUST be rejected with -32602; over HTTP with status 400.
+    let error = ErrorObject::new(
+        INVALID_PARAMS,
+        format!("Invalid params: `_meta` must carry `{missing}`"),
+    );
+    Some(error_response(StatusCode::BAD_REQUEST, id, error))
 }
 
 /// 2024-11-05 … 2025-11-25: `initialize` opens a session; later requests name it.
@@ -158,23 +197,33 @@ async fn legacy(
             "Not Found: no such session; initialize a new one",
         );
     };
+    // Transports, "Protocol Version Header": the client SHOULD send the negotiated version, and
+    // only an invalid or unsupported one MUST get 400. A different supported version is served
+    // at the negotiated one (the official conformance suite sends 2025-03-26 on a 2025-11-25
+    // session, and the TypeScript SDK accepts it).
     let negotiated = held.session.protocol_version();
     if let (Some(sent), Some(negotiated)) = (header_version, negotiated)
         && sent != negotiated
     {
-        return unsupported(&value, sent.as_str());
+        tracing::debug!(
+            header = sent.as_str(),
+            negotiated = negotiated.as_str(),
+            "MCP-Protocol-Version differs from the negotiated version; serving the negotiated one"
+        );
     }
     let _in_use = held.use_now();
-    let meta = RequestMeta::of(value.get("params"));
-    let is_call = value.get("method").and_then(Value::as_str) == Some("tools/call");
-    let streams = is_call && (meta.progress_token.is_some() || held.session.wants_log_messages());
     let session = Arc::clone(&held.session);
+    if value.get("method").and_then(Value::as_str) == Some("tools/call") {
+        return lazy::answer(app, session, held, value, negotiated).await;
+    }
+    // Transports, "Sending Messages to the Server": a response or notification the server
+    // accepts MUST get 202 with no body (`Reply::Silent`).
     answer(
         app,
         session,
         Some(held),
         value,
-        streams.then_some(StreamKind::Request),
+        None,
         Era::Legacy(negotiated),
     )
     .await
@@ -296,10 +345,12 @@ async fn answer(
 /// HTTP status of a JSON answer: messages that are not JSON-RPC (or not allowed now) and header
 /// or version errors are 400; on 2026-07-28 an unknown method is 404 ("Protocol Version Header":
 /// MUST). Other errors answer a well-formed request: 200 with the error in the body.
-fn status_for(error_code: Option<i32>, era: Era) -> StatusCode {
+pub(super) fn status_for(error_code: Option<i32>, era: Era) -> StatusCode {
     match (error_code, era) {
         (Some(PARSE_ERROR | INVALID_REQUEST), _) => StatusCode::BAD_REQUEST,
         (Some(HEADER_MISMATCH | UNSUPPORTED_PROTOCOL_VERSION), _) => StatusCode::BAD_REQUEST,
+        // basic/index, "Per-request protocol fields": -32021 MUST be 400 on HTTP.
+        (Some(MISSING_REQUIRED_CLIENT_CAPABILITY), _) => StatusCode::BAD_REQUEST,
         (Some(METHOD_NOT_FOUND), Era::Modern) => StatusCode::NOT_FOUND,
         _ => StatusCode::OK,
     }

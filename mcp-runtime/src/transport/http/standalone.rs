@@ -9,22 +9,43 @@ use axum::response::{IntoResponse, Response};
 use tokio_util::sync::CancellationToken;
 
 use super::App;
-use super::guard::{self, Refusal, refusal};
+use super::guard::{self, Refusal, error_response, refusal};
 use super::post::{SESSION_HEADER, VERSION_HEADER};
 use super::sessions::HttpSession;
 use super::stream::{EventStream, StreamKind, sse_response};
 use crate::protocol::ProtocolVersion;
 
+/// The `MCP-Protocol-Version` header of a GET or DELETE, or the version requested when it is
+/// not one this server speaks.
+fn header_version(headers: &HeaderMap) -> Result<Option<ProtocolVersion>, String> {
+    match headers.get(VERSION_HEADER).map(|v| v.to_str()) {
+        None => Ok(None),
+        Some(Ok(name)) => ProtocolVersion::parse(name)
+            .map(Some)
+            .ok_or_else(|| name.to_owned()),
+        Some(Err(_)) => Err("(not text)".to_owned()),
+    }
+}
+
+/// Transports, "Protocol Version Header": an invalid or unsupported version MUST get 400, on
+/// every request (GET and DELETE too), with the versions served.
+fn unsupported(requested: &str) -> Response {
+    error_response(
+        StatusCode::BAD_REQUEST,
+        None,
+        ProtocolVersion::unsupported_error(requested),
+    )
+}
+
 /// The legacy session a GET or DELETE names, or the refusal to send.
-fn named_session(app: &App, headers: &HeaderMap) -> Result<Arc<HttpSession>, Refusal> {
-    let modern = headers
-        .get(VERSION_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(ProtocolVersion::parse)
-        .is_some_and(ProtocolVersion::is_modern);
+fn named_session(
+    app: &App,
+    headers: &HeaderMap,
+    version: Option<ProtocolVersion>,
+) -> Result<Arc<HttpSession>, Refusal> {
     // 2026-07-28 has no GET stream and no sessions ("Backward Compatibility": 405); neither has
     // a stateless server.
-    if modern || app.options.stateless {
+    if version.is_some_and(ProtocolVersion::is_modern) || app.options.stateless {
         return Err(Refusal(
             StatusCode::METHOD_NOT_ALLOWED,
             "Method Not Allowed: this endpoint has no sessions in this mode; use POST",
@@ -49,7 +70,11 @@ pub(super) async fn open(State(app): State<Arc<App>>, headers: HeaderMap) -> Res
             "Not Acceptable: `Accept` must list text/event-stream",
         );
     }
-    let held = match named_session(&app, &headers) {
+    let version = match header_version(&headers) {
+        Ok(version) => version,
+        Err(requested) => return unsupported(&requested),
+    };
+    let held = match named_session(&app, &headers, version) {
         Ok(held) => held,
         Err(refused) => return refused.into_response(),
     };
@@ -77,6 +102,14 @@ pub(super) async fn open(State(app): State<Arc<App>>, headers: HeaderMap) -> Res
                 "Bad Request: the stream of this Last-Event-ID is no longer available",
             );
         };
+        // SEP-1699: a tool may close this stream again (`Ctx::close_sse_stream`).
+        let readers = stream.reader_token();
+        let stop = async move {
+            tokio::select! {
+                () = stop => {},
+                () = readers.cancelled() => {},
+            }
+        };
         return sse_response(stream, cursor, false, (global, per_session, in_use), stop);
     }
     let stream = EventStream::new(
@@ -88,7 +121,7 @@ pub(super) async fn open(State(app): State<Arc<App>>, headers: HeaderMap) -> Res
     // Server-initiated messages of the session (tool-list changes) go on this stream while a
     // reader holds it.
     let reader_gone = CancellationToken::new();
-    let mut changes = held.session.tool_list_changes();
+    let mut changes = held.session.change_notifications();
     let (producer, gone) = (Arc::clone(&stream), reader_gone.clone());
     tokio::spawn(async move {
         loop {
@@ -124,7 +157,11 @@ fn resumable(held: &HttpSession, last_event_id: &str) -> Option<(Arc<EventStream
 }
 
 pub(super) async fn end_session(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    match named_session(&app, &headers) {
+    let version = match header_version(&headers) {
+        Ok(version) => version,
+        Err(requested) => return unsupported(&requested),
+    };
+    match named_session(&app, &headers, version) {
         Ok(held) => {
             // Transports, "Session Management": after DELETE, requests naming the session get 404.
             app.sessions.remove(held.session.id());

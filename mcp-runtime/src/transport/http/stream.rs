@@ -2,7 +2,8 @@
 //! notifications and response, a session's list changes) and the HTTP body that writes them.
 //!
 //! Producers never wait: when a reader is slow the oldest undelivered notifications are dropped,
-//! never the final response. The same buffer serves `Last-Event-ID` replay for legacy clients.
+//! never a request to the client or the final response. The same buffer serves `Last-Event-ID`
+//! replay for legacy clients.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 use tokio::sync::Notify;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 use super::HttpOptions;
 
@@ -62,11 +64,15 @@ pub(super) struct EventStream {
     limits: StreamLimits,
     state: Mutex<StreamState>,
     wake: Notify,
+    /// Cancelled to end the HTTP bodies reading the stream now, the stream going on (SEP-1699);
+    /// replaced by a fresh token for readers that come later.
+    readers: Mutex<CancellationToken>,
 }
 
 #[derive(Default)]
 struct StreamState {
-    buffer: VecDeque<(u64, Arc<str>)>,
+    /// `(seq, message, kept)`: kept messages (requests to the client) are never evicted.
+    buffer: VecDeque<(u64, Arc<str>, bool)>,
     next_seq: u64,
     events: u64,
     bytes: u64,
@@ -82,7 +88,23 @@ impl EventStream {
             limits,
             state: Mutex::default(),
             wake: Notify::new(),
+            readers: Mutex::default(),
         })
+    }
+
+    /// The token that ends the readers of now: a reader started later gets another.
+    pub(super) fn reader_token(&self) -> CancellationToken {
+        self.readers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Ends the HTTP bodies reading this stream after what they already took; the stream itself
+    /// goes on, for a reader that resumes with `Last-Event-ID`.
+    pub(super) fn detach_readers(&self) {
+        let mut readers = self.readers.lock().unwrap_or_else(PoisonError::into_inner);
+        std::mem::take(&mut *readers).cancel();
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, StreamState> {
@@ -91,6 +113,16 @@ impl EventStream {
 
     /// Adds a notification; returns whether it was taken.
     pub(super) fn push(&self, message: String) -> bool {
+        self.push_event(message, false)
+    }
+
+    /// Adds a request to the client: within the caps like a notification, but never evicted
+    /// from the buffer to make room.
+    pub(super) fn push_kept(&self, message: String) -> bool {
+        self.push_event(message, true)
+    }
+
+    fn push_event(&self, message: String, kept: bool) -> bool {
         let mut state = self.lock();
         if state.finished {
             return false;
@@ -107,7 +139,7 @@ impl EventStream {
             }
             return false;
         }
-        self.append(&mut state, message);
+        self.append(&mut state, message, kept);
         true
     }
 
@@ -117,7 +149,7 @@ impl EventStream {
         if state.finished {
             return;
         }
-        self.append(&mut state, message);
+        self.append(&mut state, message, true);
         state.finished = true;
         drop(state);
         self.wake.notify_one();
@@ -129,15 +161,18 @@ impl EventStream {
         self.wake.notify_one();
     }
 
-    fn append(&self, state: &mut StreamState, message: String) {
+    fn append(&self, state: &mut StreamState, message: String, kept: bool) {
         state.events += 1;
         state.bytes += message.len() as u64;
         let seq = state.next_seq;
         state.next_seq += 1;
-        state.buffer.push_back((seq, message.into()));
+        state.buffer.push_back((seq, message.into(), kept));
         while state.buffer.len() > self.limits.buffer {
-            // The oldest is dropped, never the newest: a final response is always kept.
-            state.buffer.pop_front();
+            // The oldest notification is dropped; requests and the final response are kept.
+            let Some(oldest) = state.buffer.iter().position(|(_, _, kept)| !kept) else {
+                break;
+            };
+            state.buffer.remove(oldest);
             state.dropped += 1;
         }
         self.wake.notify_one();
@@ -160,8 +195,8 @@ impl EventStream {
         let events: Vec<_> = state
             .buffer
             .iter()
-            .filter(|(seq, _)| *seq >= cursor)
-            .cloned()
+            .filter(|(seq, _, _)| *seq >= cursor)
+            .map(|(seq, data, _)| (*seq, Arc::clone(data)))
             .collect();
         (events, state.finished)
     }
@@ -309,6 +344,21 @@ mod tests {
         assert_eq!(data, ["n4", "response"]);
         assert!(finished);
         assert!(!stream.push("late".into()), "nothing after the response");
+    }
+
+    #[test]
+    fn requests_to_the_client_are_never_evicted() {
+        let stream = EventStream::new(None, StreamKind::Request, limits(2, 100));
+        assert!(stream.push_kept("request".into()));
+        for n in 0..3 {
+            assert!(stream.push(format!("n{n}")));
+        }
+        let (events, _) = stream.take_from(0);
+        let data: Vec<&str> = events.iter().map(|(_, d)| &**d).collect();
+        assert_eq!(data, ["request", "n2"]);
+        let token = stream.reader_token();
+        stream.detach_readers();
+        assert!(token.is_cancelled() && !stream.reader_token().is_cancelled());
     }
 
     #[test]
