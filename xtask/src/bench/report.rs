@@ -226,7 +226,8 @@ impl Results {
              are the median of the per-round ratios. CPU µs/request is the server's utime + stime \
              over the run ÷ requests; \"busy\" is CPU time ÷ wall time (1.00 = one core). Where \
              other processes share the cores, requests/s and latency move with them; CPU per \
-             request does not, and its inverse ratio is the requests/s ratio on dedicated cores.\n\n\
+             request moves far less, and its inverse ratio is the requests/s ratio on dedicated \
+             cores.\n\n\
              | connections | server | requests/s | p50 ms | p99 ms | CPU µs/request | server busy | load generator busy | RSS idle | RSS peak | requests/s ÷ ceiling | p99 ÷ ceiling | CPU/request ÷ ceiling |\n\
              |---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
             self.rounds, self.seconds
@@ -268,7 +269,8 @@ impl Results {
                 out,
                 "\nAt {TARGET_CONNECTIONS} connections the ceiling kept its core only {busy:.2} busy: \
                  other processes were using the cores, so requests/s and latency (and their \
-                 ratios) say more about them than about the servers. CPU per request holds."
+                 ratios) say more about them than about the servers. CPU per request holds \
+                 better."
             );
         }
         let failures: f64 = http.samples.iter().map(|s| s.failures).sum();
