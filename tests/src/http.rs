@@ -553,11 +553,15 @@ pub fn modern_request(id: i64, method: &str, mut params: Value) -> (Value, Vec<(
 /// Sends a 2026-07-28 request.
 pub async fn modern(client: &Client, id: i64, method: &str, params: Value) -> Reply {
     let (message, headers) = modern_request(id, method, params);
-    let headers: Vec<(&str, &str)> = headers
+    client.post(&message, &header_refs(&headers)).await
+}
+
+/// Owned header pairs (as [`modern_request`] returns them) as the `&str` pairs requests take.
+pub fn header_refs(headers: &[(String, String)]) -> Vec<(&str, &str)> {
+    headers
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    client.post(&message, &headers).await
+        .collect()
 }
 
 #[cfg(test)]

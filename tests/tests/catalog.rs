@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use mcp_tests::StdioServer;
-use mcp_tests::http::{ACCEPT_BOTH, Client, HttpServer, LegacySession, modern_request};
+use mcp_tests::http::{
+    ACCEPT_BOTH, Client, HttpServer, LegacySession, header_refs, modern_request,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -422,10 +424,7 @@ async fn updates_reach_http_listeners_of_both_eras() {
         "subscriptions/listen",
         json!({"notifications": {"resourceSubscriptions": ["test://watched", "test://nothing"]}}),
     );
-    let mut all: Vec<(&str, &str)> = headers
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let mut all = header_refs(&headers);
     all.push(ACCEPT_BOTH);
     let mut modern_stream = client.open_sse(Method::POST, &all, Some(&listen)).await;
     let ack = modern_stream

@@ -1,7 +1,7 @@
 //! PRODUCT.md's bad-input table, row by row, over real HTTP: every refusal has its status and a
 //! JSON-RPC error body, and the server keeps serving.
 
-use mcp_tests::http::{ACCEPT_BOTH, Body, Client, HttpServer, LegacySession, modern};
+use mcp_tests::http::{ACCEPT_BOTH, Body, Client, HttpServer, LegacySession, header_refs, modern};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -351,10 +351,7 @@ async fn malformed_modern_requests_are_400_with_32602_and_initialize_is_404() {
         "initialize",
         json!({"protocolVersion": "2026-07-28", "capabilities": {}, "clientInfo": {"name": "x", "version": "1"}}),
     );
-    let mut all: Vec<(&str, &str)> = headers
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let mut all = header_refs(&headers);
     all.push(ACCEPT_BOTH);
     let reply = client
         .send(

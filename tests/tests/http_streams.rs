@@ -3,7 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use mcp_tests::http::{ACCEPT_BOTH, Client, HttpServer, LegacySession, SseItem, modern_request};
+use mcp_tests::http::{
+    ACCEPT_BOTH, Client, HttpServer, LegacySession, SseItem, header_refs, modern_request,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -15,13 +17,6 @@ fn owned(headers: &[(&str, &str)]) -> Vec<(String, String)> {
     headers
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-fn borrowed(headers: &[(String, String)]) -> Vec<(&str, &str)> {
-    headers
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect()
 }
 
@@ -98,7 +93,7 @@ async fn log_messages_follow_the_level_the_client_chose() {
         json!({"name": "test_progress", "arguments": {"steps": 2}}),
     );
     message["params"]["_meta"]["io.modelcontextprotocol/logLevel"] = json!("info");
-    let reply = client.post(&message, &borrowed(&headers)).await;
+    let reply = client.post(&message, &header_refs(&headers)).await;
     assert_eq!(reply.notifications().len(), 2, "{:?}", reply.body);
     assert_eq!(reply.response()["result"]["resultType"], "complete");
 }
@@ -214,7 +209,7 @@ async fn legacy_cancellation_is_a_notification() {
         let headers = headers.clone();
         tokio::spawn(async move {
             let message = json!({"jsonrpc": "2.0", "id": "slow", "method": "tools/call", "params": {"name": "test_sleep", "arguments": {"ms": 20000}}});
-            client.post(&message, &borrowed(&headers)).await
+            client.post(&message, &header_refs(&headers)).await
         })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -249,7 +244,7 @@ async fn closing_a_modern_stream_cancels_the_request() {
         json!({"name": "test_progress", "arguments": {"steps": 100, "delay_ms": 100}}),
     );
     message["params"]["_meta"]["progressToken"] = json!("t7");
-    let mut all = borrowed(&headers);
+    let mut all = header_refs(&headers);
     all.push(ACCEPT_BOTH);
     let mut stream = client.open_sse(Method::POST, &all, Some(&message)).await;
     assert_eq!(stream.status, 200);
@@ -338,7 +333,7 @@ async fn tool_set_changes_reach_listeners_of_both_eras() {
         "subscriptions/listen",
         json!({"notifications": {"toolsListChanged": true}}),
     );
-    let mut all = borrowed(&headers);
+    let mut all = header_refs(&headers);
     all.push(ACCEPT_BOTH);
     let mut modern_stream = client.open_sse(Method::POST, &all, Some(&listen)).await;
     let ack = modern_stream

@@ -143,15 +143,7 @@ pub(crate) fn get(connection: &Connection, id: TicketId) -> rusqlite::Result<Opt
         .query_row(
             "SELECT id, title, body, status, priority FROM tickets WHERE id = ?1",
             params![id.0],
-            |row| {
-                Ok(Ticket {
-                    id: ticket_id(row.get(0)?),
-                    title: row.get(1)?,
-                    body: row.get(2)?,
-                    status: row.get(3)?,
-                    priority: row.get(4)?,
-                })
-            },
+            ticket_from_row,
         )
         .optional()
 }
@@ -192,6 +184,17 @@ fn escape_like(text: &str) -> String {
     escaped
 }
 
+/// A ticket from a row of `SELECT id, title, body, status, priority`.
+fn ticket_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
+    Ok(Ticket {
+        id: ticket_id(row.get(0)?),
+        title: row.get(1)?,
+        body: row.get(2)?,
+        status: row.get(3)?,
+        priority: row.get(4)?,
+    })
+}
+
 /// Tickets whose title or body contains `query` ignoring case, newest first.
 pub(crate) fn search(
     connection: &Connection,
@@ -208,15 +211,7 @@ pub(crate) fn search(
     )?;
     let rows = statement.query_map(
         params![contains_pattern(&fold(query)), status, limit],
-        |row| {
-            Ok(Ticket {
-                id: ticket_id(row.get(0)?),
-                title: row.get(1)?,
-                body: row.get(2)?,
-                status: row.get(3)?,
-                priority: row.get(4)?,
-            })
-        },
+        ticket_from_row,
     )?;
     rows.collect()
 }

@@ -110,18 +110,15 @@ impl Catalog {
                 "two resource templates are `{uri}`"
             )));
         }
-        let (thunk, state) = (def.read, Arc::clone(state));
-        let read: ErasedRead = {
-            let state = Arc::clone(&state);
-            Box::new(move |ctx, args| {
-                let state = Arc::clone(&state);
-                Box::pin(async move { thunk(&state, ctx, args).await })
-            })
-        };
+        let (thunk, erased_state) = (def.read, Arc::clone(state));
+        let read: ErasedRead = Box::new(move |ctx, args| {
+            let state = Arc::clone(&erased_state);
+            Box::pin(async move { thunk(&state, ctx, args).await })
+        });
         self.resources.push(RegisteredResource {
             meta: def.meta,
             template,
-            params: erase_params(def.params, &state),
+            params: erase_params(def.params, state),
             read,
         });
         Ok(())

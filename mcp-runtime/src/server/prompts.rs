@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use super::catalog::{HandlerEnd, RegisteredParam, handler_failure, log_handler};
 use super::mrtr::{CallBinding, InputRound};
 use super::panic_guard::Guarded;
-use super::session::{Answer, Session, encode_cursor, page_bounds};
+use super::session::{Answer, Session, page_bounds, page_result};
 use crate::completion::{CompletionRequest, Completions};
 use crate::context::NotificationSink;
 use crate::prompt::PromptOutcome;
@@ -49,11 +49,7 @@ impl Session {
                 Value::Object(entry)
             })
             .collect();
-        let mut result = json!({ "prompts": page });
-        if end < prompts.len() {
-            result["nextCursor"] = json!(encode_cursor(end));
-        }
-        Response::result(id, result)
+        Response::result(id, page_result("prompts", page, end, prompts.len()))
     }
 
     pub(super) fn get_prompt(

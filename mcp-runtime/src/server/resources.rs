@@ -8,7 +8,7 @@ use std::time::Instant;
 use serde_json::{Map, Value, json};
 
 use super::catalog::{HandlerEnd, RegisteredResource, handler_failure, log_handler};
-use super::session::{Answer, Session, page_bounds};
+use super::session::{Answer, Session, page_bounds, page_result};
 use crate::context::NotificationSink;
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{ErrorObject, INVALID_PARAMS, RequestId, Response};
@@ -62,11 +62,7 @@ impl Session {
                 Value::Object(entry)
             })
             .collect();
-        let mut result = json!({ key: page });
-        if end < listed.len() {
-            result["nextCursor"] = json!(super::session::encode_cursor(end));
-        }
-        Response::result(id, result)
+        Response::result(id, page_result(key, page, end, listed.len()))
     }
 
     /// `resources/read`: the fixed resource or the first template that matches the URI.

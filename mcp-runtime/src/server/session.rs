@@ -433,11 +433,7 @@ impl Session {
             .iter()
             .map(|tool| tool.descriptor.to_json(version))
             .collect();
-        let mut result = json!({"tools": page});
-        if end < tools.len() {
-            result["nextCursor"] = json!(encode_cursor(end));
-        }
-        Response::result(id, result)
+        Response::result(id, page_result("tools", page, end, tools.len()))
     }
 
     fn set_log_level(&self, id: RequestId, params: Option<&Value>) -> Response {
@@ -532,7 +528,16 @@ pub(super) fn page_bounds(
     Ok((start, (start + page_size).min(len)))
 }
 
-pub(super) fn encode_cursor(offset: usize) -> String {
+/// A list result: the page under `key`, and `nextCursor` when items remain after `end`.
+pub(super) fn page_result(key: &str, page: Vec<Value>, end: usize, len: usize) -> Value {
+    let mut result = json!({ key: page });
+    if end < len {
+        result["nextCursor"] = json!(encode_cursor(end));
+    }
+    result
+}
+
+fn encode_cursor(offset: usize) -> String {
     format!("c{:x}", offset ^ CURSOR_KEY)
 }
 
