@@ -7,7 +7,7 @@ use std::pin::Pin;
 
 use serde_json::{Value, json};
 
-use crate::tool::{IntoToolFailure, ToolFailure};
+use crate::failure::{IntoToolFailure, ToolFailure};
 
 /// The future a completion hook runs as.
 pub type CompletionFuture<'a> =

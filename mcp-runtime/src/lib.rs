@@ -23,6 +23,8 @@
 mod completion;
 mod context;
 mod error;
+mod failure;
+mod ids;
 pub mod logging;
 pub mod prompt;
 pub mod protocol;

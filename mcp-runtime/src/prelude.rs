@@ -1,6 +1,7 @@
 //! What a server needs in scope: `use mcp_runtime::prelude::*;`.
 
 pub use crate::protocol::meta::LogLevel;
+pub use crate::transport::Serve;
 pub use crate::{
     ArgumentErrorChannel, Blob, BooleanField, CallToolResult, ClientRequestError,
     CompletionRequest, Completions, Content, CreateMessage, Ctx, ElicitAction, ElicitResult,

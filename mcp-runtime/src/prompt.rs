@@ -8,9 +8,10 @@ use serde_json::{Value, json};
 
 use crate::Ctx;
 use crate::completion::TextParamSpec;
+use crate::failure::{IntoToolFailure, ToolFailure};
 use crate::protocol::messages::Content;
+pub use crate::protocol::messages::Role;
 use crate::text_args::TextArgs;
-use crate::tool::{IntoToolFailure, ToolFailure};
 use crate::validate::Violation;
 
 /// The future a `prompts/get` runs as.
@@ -66,15 +67,6 @@ pub enum PromptOutcome {
     InvalidArguments(Vec<Violation>),
 }
 
-/// Who speaks a prompt message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// The user.
-    User,
-    /// The assistant.
-    Assistant,
-}
-
 /// One message of a prompt.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PromptMessage {
@@ -102,11 +94,7 @@ impl PromptMessage {
     }
 
     fn to_json(&self) -> Value {
-        let role = match self.role {
-            Role::User => "user",
-            Role::Assistant => "assistant",
-        };
-        json!({"role": role, "content": self.content})
+        json!({"role": self.role.as_str(), "content": self.content})
     }
 }
 

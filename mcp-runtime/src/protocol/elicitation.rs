@@ -54,7 +54,7 @@ impl Elicitation {
             message: message.into(),
             mode: Mode::Url {
                 url: url.into(),
-                elicitation_id: crate::server::ids::secure_id(),
+                elicitation_id: crate::ids::secure_id(),
             },
             options: RequestOptions::default(),
         }

@@ -38,6 +38,33 @@ impl Implementation {
     }
 }
 
+/// Who speaks a message: of a prompt, or of a sampling request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The user.
+    User,
+    /// The assistant.
+    Assistant,
+}
+
+impl Role {
+    /// The name on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
+
+    pub(crate) fn parse(name: &str) -> Option<Self> {
+        match name {
+            "user" => Some(Role::User),
+            "assistant" => Some(Role::Assistant),
+            _ => None,
+        }
+    }
+}
+
 /// Hints about a tool's behaviour (`ToolAnnotations`). Hints, not guarantees.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ToolAnnotations {

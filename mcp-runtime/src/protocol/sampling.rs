@@ -8,22 +8,7 @@ use serde_json::{Map, Value, json};
 use super::client::RequestOptions;
 
 /// Who speaks in a sampling message: the same `Role` as prompt messages.
-pub use crate::prompt::Role;
-
-fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::User => "user",
-        Role::Assistant => "assistant",
-    }
-}
-
-fn role_of(name: &str) -> Option<Role> {
-    match name {
-        "user" => Some(Role::User),
-        "assistant" => Some(Role::Assistant),
-        _ => None,
-    }
-}
+pub use super::messages::Role;
 
 /// One content block of a sampling message.
 #[derive(Clone, Debug, PartialEq)]
@@ -175,7 +160,7 @@ impl SamplingMessage {
     }
 
     fn to_json(&self) -> Value {
-        json!({"role": role_name(self.role), "content": content_to_json(&self.content)})
+        json!({"role": Role::as_str(self.role), "content": content_to_json(&self.content)})
     }
 }
 
@@ -384,7 +369,7 @@ pub struct SamplingResult {
 impl SamplingResult {
     /// Reads a `CreateMessageResult`; `None` when it lacks `role`, `content` or `model`.
     pub fn from_json(raw: Value) -> Option<Self> {
-        let role = role_of(raw.get("role")?.as_str()?)?;
+        let role = Role::parse(raw.get("role")?.as_str()?)?;
         let content = content_from_json(raw.get("content")?)?;
         let model = raw.get("model")?.as_str()?.to_owned();
         let stop_reason = raw

@@ -16,9 +16,10 @@ use tokio::sync::broadcast;
 
 use crate::Ctx;
 use crate::completion::TextParamSpec;
+use crate::failure::{IntoToolFailure, ToolFailure};
 use crate::protocol::messages::Content;
 use crate::text_args::TextArgs;
-use crate::tool::{IntoToolFailure, Json, ToolFailure};
+use crate::tool::Json;
 use crate::validate::Violation;
 
 /// The future a resource read runs as.

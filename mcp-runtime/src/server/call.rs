@@ -3,7 +3,7 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use futures_util::FutureExt;
 use serde_json::{Map, Value, json};
@@ -11,14 +11,14 @@ use tracing::Instrument;
 use tracing::field::Empty;
 
 use super::catalog::missing_capability;
-use super::client_requests::ClientLink;
-use super::ids::random_id;
-use super::mrtr::{CallBinding, InputRound};
 use super::panic_guard::{self, Guarded};
 use super::session::{Answer, Session};
 use super::{ArgumentErrorChannel, RegisteredTool};
 use crate::Ctx;
+use crate::context::ClientLink;
 use crate::context::NotificationSink;
+use crate::context::mrtr::{CallBinding, InputRound};
+use crate::ids::random_id;
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
     ErrorObject, INTERNAL_ERROR, INVALID_PARAMS, MISSING_REQUIRED_CLIENT_CAPABILITY, RequestId,
@@ -306,7 +306,7 @@ impl Session {
                     let limit = timeout.unwrap_or_default();
                     CallToolResult::error_text(format!(
                         "The tool did not finish within {} (error id: {error_id}).",
-                        human_duration(limit)
+                        crate::failure::human_duration(limit)
                     ))
                 }
                 Ended::Ran(Err(_panic_payload)) => {
@@ -484,16 +484,4 @@ fn internal_error_result(error_id: &str) -> CallToolResult {
     CallToolResult::error_text(format!(
         "The tool failed with an internal error (error id: {error_id})."
     ))
-}
-
-/// `1500 ms` → `1.5s`, `90 s` → `90s`.
-pub(super) fn human_duration(duration: Duration) -> String {
-    let millis = duration.as_millis();
-    if millis.is_multiple_of(1000) {
-        format!("{}s", millis / 1000)
-    } else if millis < 1000 {
-        format!("{millis}ms")
-    } else {
-        format!("{:.1}s", duration.as_secs_f64())
-    }
 }

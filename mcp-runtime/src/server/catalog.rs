@@ -10,13 +10,14 @@ use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
-use super::client_requests::ClientLink;
-use super::ids::random_id;
-use super::mrtr::InputRound;
 use super::panic_guard::{self, Guarded};
 use super::session::{Answer, Session};
 use crate::completion::{CompletionFuture, CompletionRequest, TextParamSpec};
+use crate::context::ClientLink;
 use crate::context::NotificationSink;
+use crate::context::mrtr::InputRound;
+use crate::failure::ToolFailure;
+use crate::ids::random_id;
 use crate::prompt::{PromptDef, PromptFuture, PromptMeta};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{
@@ -26,7 +27,6 @@ use crate::protocol::meta::RequestMeta;
 use crate::resource::template::UriTemplate;
 use crate::resource::{ResourceDef, ResourceFuture, ResourceMeta};
 use crate::text_args::TextArgs;
-use crate::tool::ToolFailure;
 use crate::{Ctx, Error};
 
 type ErasedRead = Box<dyn Fn(Ctx, TextArgs) -> ResourceFuture<'static> + Send + Sync>;
@@ -246,7 +246,11 @@ impl Session {
         let capabilities = std::mem::take(&mut meta.client_capabilities);
         let client = match &round {
             Some(round) => ClientLink::Rounds(Arc::clone(round)),
-            None => ClientLink::for_handler(self, version, capabilities),
+            None if version.is_modern() => ClientLink::Detached(capabilities),
+            None => ClientLink::Session {
+                peer: Arc::clone(&self.peer),
+                timeout: self.server.shared.client_request_timeout,
+            },
         };
         let ctx = Ctx::new(
             id.clone(),
@@ -352,7 +356,7 @@ pub(super) fn handler_failure(
 /// client did not declare MUST get `MissingRequiredClientCapabilityError` (-32021) naming it in
 /// `data.requiredCapabilities` (and HTTP 400, which the transport gives every -32021).
 pub(super) fn missing_capability(capability: &str, message: String) -> ErrorObject {
-    let required = crate::tool::required_capabilities(capability);
+    let required = crate::failure::required_capabilities(capability);
     ErrorObject::new(MISSING_REQUIRED_CLIENT_CAPABILITY, message)
         .with_data(json!({ "requiredCapabilities": required }))
 }

@@ -3,11 +3,8 @@
 
 mod call;
 mod catalog;
-pub(crate) mod client_requests;
-pub(crate) mod ids;
 mod listen;
 mod modern;
-mod mrtr;
 mod panic_guard;
 mod prompts;
 mod resources;
@@ -15,7 +12,6 @@ mod session;
 
 use std::any::Any;
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -31,8 +27,8 @@ use crate::validate::{self, CompiledSchema};
 use crate::{Ctx, Error, schema};
 
 pub use crate::context::NotificationSink;
+pub use crate::context::client_requests::ClientRequestError;
 pub use call::ARGUMENT_ERROR_META_KEY;
-pub use client_requests::ClientRequestError;
 pub use listen::ChangeNotifications;
 pub use resources::RESOURCE_NOT_FOUND;
 pub use session::{Outgoing, Reply, Session};
@@ -241,7 +237,7 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
                 tool_timeout: self.tool_timeout,
                 list_ttl: self.list_ttl,
                 client_request_timeout: self.client_request_timeout,
-                state_key: mrtr::StateKey::new(
+                state_key: crate::context::mrtr::StateKey::new(
                     self.request_state_key.unwrap_or_else(random_key),
                     self.client_request_timeout,
                 ),
@@ -255,7 +251,7 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
 fn random_key() -> Vec<u8> {
     let mut key = vec![0u8; 32];
     if getrandom::fill(&mut key).is_err() {
-        key = ids::secure_id().into_bytes();
+        key = crate::ids::secure_id().into_bytes();
     }
     key
 }
@@ -286,7 +282,7 @@ struct Shared {
     list_ttl: Duration,
     client_request_timeout: Duration,
     /// Signs 2026-07-28 `requestState`s.
-    state_key: mrtr::StateKey,
+    state_key: crate::context::mrtr::StateKey,
     /// Cancelled when the server begins to shut down: long-lived streams end gracefully.
     shutdown: CancellationToken,
 }
@@ -414,13 +410,13 @@ impl Server {
 
     /// A new session (one per client connection).
     pub fn session(&self) -> Arc<Session> {
-        Arc::new(Session::new(self.clone(), ids::random_id(), None))
+        Arc::new(Session::new(self.clone(), crate::ids::random_id(), None))
     }
 
     /// A new session whose id is a secret (Streamable HTTP's `Mcp-Session-Id`), already at
     /// `version` when the transport is stateless and never sees `initialize`.
     pub(crate) fn secure_session(&self, version: Option<ProtocolVersion>) -> Arc<Session> {
-        Arc::new(Session::new(self.clone(), ids::secure_id(), version))
+        Arc::new(Session::new(self.clone(), crate::ids::secure_id(), version))
     }
 
     /// The server's name and version, as sent in `serverInfo`.
@@ -524,25 +520,6 @@ impl Server {
     pub(crate) fn watch_tools(&self) -> watch::Receiver<u64> {
         self.shared.tool_changes.subscribe()
     }
-
-    /// Serves newline-delimited JSON-RPC on stdin/stdout until stdin ends.
-    pub async fn serve_stdio(self) -> Result<(), Error> {
-        crate::transport::stdio::serve(self, crate::transport::stdio::StdioOptions::default()).await
-    }
-
-    /// Serves Streamable HTTP with these options until a shutdown signal.
-    pub async fn serve_http(
-        self,
-        options: crate::transport::http::HttpOptions,
-    ) -> Result<(), Error> {
-        crate::transport::http::serve(self, options).await
-    }
-
-    /// Serves on the transport the command line and environment choose (`--stdio`, or
-    /// `--http [ADDR]` and the `MCP_*` variables; HTTP on 127.0.0.1:8080 by default).
-    pub async fn serve_from_env(self) -> Result<(), Error> {
-        crate::transport::Transport::from_env()?.serve(self).await
-    }
 }
 
 /// Implemented by `#[mcp_server]` for the impl block's type: the server's identity and tools.
@@ -583,24 +560,5 @@ pub trait McpServer: Sized + Send + Sync + 'static {
     /// Builds the server with default options.
     fn into_server(self) -> Result<Server, Error> {
         self.into_builder().build()
-    }
-
-    /// Sets up logging to stderr, reads the command line and environment (`--stdio`, or
-    /// `--http [ADDR]`, HTTP by default; every problem listed before anything binds), builds the
-    /// server and serves it.
-    fn serve_from_env(self) -> impl Future<Output = Result<(), Error>> + Send {
-        async move {
-            crate::logging::init_stderr();
-            let transport = crate::transport::Transport::from_env()?;
-            transport.serve(self.into_server()?).await
-        }
-    }
-
-    /// Builds the server, sets up logging to stderr, and serves it over stdio until stdin ends.
-    fn serve_stdio(self) -> impl Future<Output = Result<(), Error>> + Send {
-        async move {
-            crate::logging::init_stderr();
-            self.into_server()?.serve_stdio().await
-        }
     }
 }

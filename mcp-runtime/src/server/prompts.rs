@@ -9,11 +9,11 @@ use futures_util::FutureExt;
 use serde_json::{Map, Value, json};
 
 use super::catalog::{HandlerEnd, RegisteredParam, handler_failure, log_handler};
-use super::mrtr::{CallBinding, InputRound};
 use super::panic_guard::Guarded;
 use super::session::{Answer, Session, page_bounds, page_result};
 use crate::completion::{CompletionRequest, Completions};
 use crate::context::NotificationSink;
+use crate::context::mrtr::{CallBinding, InputRound};
 use crate::prompt::PromptOutcome;
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{ErrorObject, INVALID_PARAMS, RequestId, Response};

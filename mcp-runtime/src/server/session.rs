@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::Server;
-use super::client_requests::ClientPeer;
+use crate::context::client_requests::ClientPeer;
 use crate::context::{NotificationSink, Outbound};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{

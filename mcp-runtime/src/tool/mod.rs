@@ -12,18 +12,18 @@ use schemars::{Schema, SchemaGenerator};
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
+pub use crate::failure::{IntoToolFailure, ToolError, ToolFailure};
 pub use args::ToolArgs;
 pub(crate) use args::short_type_name;
-pub(crate) use output::required_capabilities;
-pub use output::{IntoToolFailure, IntoToolResult, Json, ToolError, ToolFailure, ToolOutput};
+pub use output::{IntoToolResult, Json, ToolOutput};
 
 use crate::Ctx;
+use crate::context::ClientLink;
 use crate::context::{NotificationSink, Outbound};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::client::ClientCapabilities;
 use crate::protocol::jsonrpc::RequestId;
 use crate::protocol::messages::ToolAnnotations;
-use crate::server::client_requests::ClientLink;
 use crate::validate::Violation;
 
 /// The future a tool call runs as.

@@ -1,7 +1,10 @@
 //! Transports: they move frames between a client and a [`Session`](crate::server::Session).
 
 pub mod http;
+mod serve;
 pub mod stdio;
+
+pub use serve::Serve;
 
 use std::net::SocketAddr;
 

@@ -126,7 +126,7 @@ impl LazyStream {
             .streams
             .try_take(options.max_streams_per_session)?;
         let decide = state.decide.take()?;
-        let id = crate::server::ids::random_id();
+        let id = crate::ids::random_id();
         let stream = EventStream::new(Some(id), StreamKind::Request, self.app.limits);
         self.held.remember(Arc::clone(&stream));
         let upgraded = Upgraded {

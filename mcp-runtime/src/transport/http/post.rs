@@ -313,7 +313,7 @@ async fn answer(
         None => None,
     };
     let legacy = matches!(era, Era::Legacy(_));
-    let stream = EventStream::new(legacy.then(crate::server::ids::random_id), kind, app.limits);
+    let stream = EventStream::new(legacy.then(crate::ids::random_id), kind, app.limits);
     if let Some(held) = &held {
         held.remember(Arc::clone(&stream));
     }

@@ -113,7 +113,7 @@ pub(super) async fn open(State(app): State<Arc<App>>, headers: HeaderMap) -> Res
         return sse_response(stream, cursor, false, (global, per_session, in_use), stop);
     }
     let stream = EventStream::new(
-        Some(crate::server::ids::random_id()),
+        Some(crate::ids::random_id()),
         StreamKind::Standalone,
         app.limits,
     );

@@ -12,21 +12,20 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
-use super::mrtr::InputRound;
 use crate::Ctx;
 use crate::context::NotificationSink;
+use crate::failure::{IntoToolFailure, ToolError, ToolFailure};
 use crate::protocol::ProtocolVersion;
 use crate::protocol::client::{ClientCapabilities, RequestOptions};
 use crate::protocol::elicitation::{ElicitResult, Elicitation};
 use crate::protocol::jsonrpc::RequestId;
 use crate::protocol::roots::{ListRoots, Root};
 use crate::protocol::sampling::{CreateMessage, SamplingResult};
-use crate::tool::{IntoToolFailure, ToolError, ToolFailure};
 
 /// Why a request to the client gave no answer.
 ///
@@ -101,7 +100,7 @@ impl fmt::Display for ClientRequestError {
             ClientRequestError::Timeout { method, after } => write!(
                 f,
                 "the client did not answer `{method}` within {}",
-                super::call::human_duration(*after)
+                crate::failure::human_duration(*after)
             ),
             ClientRequestError::Cancelled => {
                 f.write_str("the tool call was cancelled while waiting for the client")
@@ -298,80 +297,7 @@ impl ClientCall for ListRoots {
     }
 }
 
-/// How a call reaches its client.
-#[derive(Clone, Debug)]
-pub(crate) enum ClientLink {
-    /// Legacy versions: requests go out on the call's sink, answers come back to the session.
-    Session {
-        peer: Arc<ClientPeer>,
-        timeout: Duration,
-    },
-    /// 2026-07-28: answers come with the retried request (`mrtr.rs`).
-    Rounds(Arc<InputRound>),
-    /// 2026-07-28 requests without input rounds here yet (`resources/read`): nothing can be
-    /// asked.
-    Detached(ClientCapabilities),
-}
-
 static NO_CAPABILITIES: ClientCapabilities = ClientCapabilities::none();
-
-impl ClientLink {
-    pub(crate) fn capabilities(&self) -> &ClientCapabilities {
-        match self {
-            ClientLink::Session { peer, .. } => peer.capabilities(),
-            ClientLink::Rounds(round) => round.capabilities(),
-            ClientLink::Detached(capabilities) => capabilities,
-        }
-    }
-
-    /// The link of a resource or prompt handler: the session's on legacy versions, none on
-    /// 2026-07-28.
-    pub(crate) fn for_handler(
-        session: &super::Session,
-        version: ProtocolVersion,
-        capabilities: ClientCapabilities,
-    ) -> Self {
-        match version.is_modern() {
-            false => ClientLink::Session {
-                peer: Arc::clone(&session.peer),
-                timeout: session.server.shared.client_request_timeout,
-            },
-            true => ClientLink::Detached(capabilities),
-        }
-    }
-
-    pub(crate) async fn send<C: ClientCall>(
-        &self,
-        ctx: &Ctx,
-        call: C,
-    ) -> Result<C::Output, ClientRequestError> {
-        let version = ctx.protocol_version();
-        call.check(version, self.capabilities())?;
-        let started = Instant::now();
-        let answer = match self {
-            ClientLink::Session { peer, timeout } => {
-                let timeout = call.options().timeout.unwrap_or(*timeout);
-                peer.ask(ctx, &call, timeout).await
-            }
-            ClientLink::Rounds(round) => return round.ask(ctx, &call).await,
-            ClientLink::Detached(_) => return Err(ClientRequestError::NoChannel),
-        };
-        let outcome = match &answer {
-            Ok(_) => "ok",
-            Err(ClientRequestError::Client { .. }) => "client_error",
-            Err(ClientRequestError::Timeout { .. }) => "timeout",
-            Err(ClientRequestError::Cancelled) => "cancelled",
-            Err(_) => "failed",
-        };
-        tracing::debug!(
-            method = C::METHOD,
-            outcome,
-            duration_ms = started.elapsed().as_millis() as u64,
-            "client request"
-        );
-        answer
-    }
-}
 
 /// The client side of one legacy session: what it declared in `initialize`, and the requests
 /// sent to it that await an answer.
@@ -409,7 +335,7 @@ impl ClientPeer {
         }
     }
 
-    async fn ask<C: ClientCall>(
+    pub(super) async fn ask<C: ClientCall>(
         self: &Arc<Self>,
         ctx: &Ctx,
         call: &C,
