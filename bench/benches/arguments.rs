@@ -6,8 +6,8 @@
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use mcp_runtime::__private::CompiledSchema;
 use mcp_runtime::McpServer;
-use mcp_runtime::validate::CompiledSchema;
 use serde_json::{Value, json};
 use ticketing::{Db, Ticketing};
 
@@ -44,7 +44,7 @@ fn validate_and_narrow(c: &mut Criterion) {
             .expect("the tool is listed")
             .input_schema;
         let validator: CompiledSchema =
-            mcp_runtime::validate::compile(&schema).expect("the schema compiles");
+            mcp_runtime::__private::compile(&schema).expect("the schema compiles");
         let definition = definitions
             .iter()
             .find(|definition| definition.name() == name)

@@ -2,7 +2,7 @@
 //! call does (refusing what does not fit the handler's types) and nothing of the handler until
 //! polled.
 
-use mcp_runtime::tool::{ToolOutcome, ToolOutput};
+use mcp_runtime::__private::{ToolOutcome, ToolOutput};
 use serde_json::{Map, Value, json};
 
 fn object(value: Value) -> Map<String, Value> {

@@ -6,8 +6,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use mcp_runtime::__private::{Incoming, NotificationSink, Reply, Session};
 use mcp_runtime::prelude::*;
-use mcp_runtime::server::{NotificationSink, Reply};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -41,16 +41,17 @@ fn whole_call(c: &mut Criterion) {
         .build()
         .expect("a runtime");
     let server = Tickets.into_server().expect("the server builds");
-    let session = server.session();
+    let session = Session::open(&server);
+    let frame = |bytes: &[u8]| Incoming::parse(bytes).expect("JSON");
     let init = br#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"0"}}}"#;
     assert!(matches!(
-        session.handle(init, &NotificationSink::none()),
+        session.handle(frame(init), &NotificationSink::none()),
         Reply::Now(_)
     ));
     let call = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search_tickets","arguments":{"query":"printer on fire","status":"open","limit":20}}}"#;
     c.bench_function("tools/call search_tickets, in-process", |b| {
         b.iter(
-            || match session.handle(black_box(call), &NotificationSink::none()) {
+            || match session.handle(frame(black_box(call)), &NotificationSink::none()) {
                 Reply::Later(answer) => black_box(runtime.block_on(answer)),
                 _ => unreachable!("a call answers later"),
             },

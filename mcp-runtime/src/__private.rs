@@ -13,10 +13,17 @@ pub use insta;
 pub use crate::Ctx;
 pub use crate::protocol::messages::{Implementation, ToolAnnotations};
 pub use crate::server::McpServer;
+
+// Internals the benchmarks drive by hand (a session frame by frame, the validator alone, a
+// tool's narrowing): reachable here, and nowhere a user looks.
+pub use crate::context::NotificationSink;
+pub use crate::server::{Incoming, Reply, Session};
+pub use crate::tool::ToolOutput;
 pub use crate::tool::{
     Bound, Constraint, InputSpec, IntoToolResult, ParamSpec, ToolArgs, ToolDef, ToolFuture,
     ToolMeta, ToolOutcome,
 };
+pub use crate::validate::{CompiledSchema, compile};
 
 /// The schema of a parameter's type.
 pub fn schema_of<T: ToolArg>(generator: &mut SchemaGenerator) -> Schema {

@@ -7,6 +7,7 @@ use std::fmt;
 
 /// Why a tool call failed, as far as the client may know.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ToolFailure {
     /// A [`ToolError`] written for the client: its message is shown.
     UserFacing(Cow<'static, str>),

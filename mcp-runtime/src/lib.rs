@@ -26,17 +26,17 @@ mod error;
 mod failure;
 mod ids;
 pub mod logging;
-pub mod prompt;
-pub mod protocol;
-pub mod resource;
+mod prompt;
+mod protocol;
+mod resource;
 mod schema;
-pub mod server;
+mod server;
 #[cfg(feature = "snapshot")]
 pub mod snapshot;
 mod text_args;
-pub mod tool;
+mod tool;
 pub mod transport;
-pub mod validate;
+mod validate;
 
 pub mod prelude;
 
@@ -45,24 +45,35 @@ pub mod __private;
 
 pub use completion::{CompletionRequest, Completions, IntoCompletions};
 pub use context::Ctx;
+pub use context::client_requests::ClientRequestError;
 pub use error::Error;
+pub use failure::{IntoToolFailure, ToolError, ToolFailure};
+/// The request extensions [`Ctx::extension`] reads (the `http` crate's, as axum's are).
+pub use http::Extensions;
 pub use mcp_macros::{mcp_server, prompt, resource, tool};
-pub use prompt::{PromptDef, PromptMessage, PromptMessages, Role};
+pub use prompt::{IntoPromptMessages, PromptDef, PromptMessage, PromptMessages};
 pub use protocol::client::ClientCapabilities;
 pub use protocol::elicitation::{ElicitAction, ElicitResult, Elicitation};
 pub use protocol::form_schema::{
     BooleanField, FormSchema, IntegerField, MultiSelect, NumberField, SingleSelect, StringField,
     StringFormat,
 };
-pub use protocol::messages::{CallToolResult, Content, Implementation};
-pub use protocol::roots::{ListRoots, Root};
-pub use protocol::sampling::{CreateMessage, SamplingContent, SamplingMessage, SamplingResult};
-pub use resource::{Blob, ResourceContents, ResourceDef, ResourceUpdates};
-pub use server::{
-    ArgumentErrorChannel, ClientRequestError, McpServer, Server, ServerBuilder, UnknownArguments,
-    WeakServer,
+pub use protocol::jsonrpc::RequestId;
+pub use protocol::messages::{
+    CallToolResult, Content, Implementation, Role, ToolAnnotations, ToolDescriptor,
 };
-pub use tool::{Json, ToolDef, ToolError};
+pub use protocol::meta::LogLevel;
+pub use protocol::roots::{ListRoots, Root};
+pub use protocol::sampling::{
+    CreateMessage, SamplingContent, SamplingMessage, SamplingResult, ToolChoice,
+};
+pub use protocol::{Era, ProtocolVersion};
+pub use resource::{Blob, IntoResourceOutput, ResourceContents, ResourceDef, ResourceUpdates};
+pub use server::{
+    ARGUMENT_ERROR_META_KEY, ArgumentErrorChannel, McpServer, RESOURCE_NOT_FOUND, Server,
+    ServerBuilder, UnknownArguments, WeakServer,
+};
+pub use tool::{IntoToolResult, Json, ToolDef};
 
 /// The calling crate's name and version as an [`Implementation`], for `serverInfo`.
 #[macro_export]

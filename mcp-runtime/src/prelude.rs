@@ -1,12 +1,11 @@
 //! What a server needs in scope: `use mcp_runtime::prelude::*;`.
 
-pub use crate::protocol::meta::LogLevel;
 pub use crate::transport::Serve;
 pub use crate::{
     ArgumentErrorChannel, Blob, BooleanField, CallToolResult, ClientRequestError,
     CompletionRequest, Completions, Content, CreateMessage, Ctx, ElicitAction, ElicitResult,
-    Elicitation, FormSchema, IntegerField, Json, ListRoots, McpServer, MultiSelect, NumberField,
-    PromptMessage, PromptMessages, ResourceContents, Root, SamplingMessage, SamplingResult, Server,
-    SingleSelect, StringField, ToolError, UnknownArguments, mcp_server, prompt, resource,
-    server_info, tool,
+    Elicitation, FormSchema, IntegerField, Json, ListRoots, LogLevel, McpServer, MultiSelect,
+    NumberField, PromptMessage, PromptMessages, ResourceContents, Root, SamplingMessage,
+    SamplingResult, Server, SingleSelect, StringField, ToolError, UnknownArguments, mcp_server,
+    prompt, resource, server_info, tool,
 };

@@ -6,11 +6,11 @@ use std::pin::Pin;
 
 use serde_json::{Value, json};
 
-use crate::Ctx;
 use crate::completion::TextParamSpec;
+use crate::context::Ctx;
 use crate::failure::{IntoToolFailure, ToolFailure};
 use crate::protocol::messages::Content;
-pub use crate::protocol::messages::Role;
+use crate::protocol::messages::Role;
 use crate::text_args::TextArgs;
 use crate::validate::Violation;
 

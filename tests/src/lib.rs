@@ -241,7 +241,7 @@ pub fn violations(response: &Value) -> Vec<(String, String)> {
         assert_eq!(result["isError"], true, "{response}");
         let error = match result.get("structuredContent") {
             Some(structured) => &structured["error"],
-            None => &result["_meta"][mcp_runtime::server::ARGUMENT_ERROR_META_KEY],
+            None => &result["_meta"][mcp_runtime::ARGUMENT_ERROR_META_KEY],
         };
         assert_eq!(error["code"], -32602, "{response}");
         &error["violations"]

@@ -2,8 +2,8 @@
 //! suite reads, with the texts of its reference server.
 
 use base64::Engine as _;
+use mcp_runtime::ResourceUpdates;
 use mcp_runtime::prelude::*;
-use mcp_runtime::resource::ResourceUpdates;
 use serde_json::json;
 
 use crate::TEST_IMAGE_BASE64;

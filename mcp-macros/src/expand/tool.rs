@@ -196,12 +196,12 @@ fn meta(tool: &ToolDef) -> TokenStream {
     let name = &tool.name;
     let title = option_str(tool.title.as_ref().map(|t| t.value()));
     let description = option_str(tool.description.clone());
-    let read_only = tool.annotations.read_only.is_some_and(|flag| flag.value);
     let hint = |flag: Option<Flag>| match flag {
         Some(Flag { value, .. }) => quote!(::core::option::Option::Some(#value)),
         None => quote!(::core::option::Option::None),
     };
-    let (destructive, idempotent, open_world) = (
+    let (read_only, destructive, idempotent, open_world) = (
+        hint(tool.annotations.read_only),
         hint(tool.annotations.destructive),
         hint(tool.annotations.idempotent),
         hint(tool.annotations.open_world),

@@ -17,7 +17,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
-use crate::Ctx;
+use super::Ctx;
 use crate::context::NotificationSink;
 use crate::failure::{IntoToolFailure, ToolError, ToolFailure};
 use crate::protocol::ProtocolVersion;
@@ -341,7 +341,7 @@ impl ClientPeer {
         call: &C,
         timeout: Duration,
     ) -> Result<C::Output, ClientRequestError> {
-        let outbound = ctx.outbound();
+        let outbound = ctx.channel();
         if outbound.is_finished() || !outbound.sink.is_connected() {
             return Err(ClientRequestError::NoChannel);
         }

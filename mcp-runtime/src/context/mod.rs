@@ -4,6 +4,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
 
+use http::Extensions;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
@@ -22,37 +23,71 @@ mod sink;
 use client_requests::ClientRequestError;
 pub(crate) use link::ClientLink;
 pub use sink::NotificationSink;
-pub(crate) use sink::{Outbound, Outlet};
+pub(crate) use sink::{RequestSink, SinkTarget};
 
-/// Per-call context. Take it as a `&Ctx` parameter of a `#[tool]` function.
+/// Per-call context. Take it as a `&Ctx` parameter of a `#[tool]` function (or of a resource or
+/// prompt handler).
 #[derive(Clone, Debug)]
 pub struct Ctx {
     request_id: RequestId,
     protocol_version: ProtocolVersion,
     cancellation: CancellationToken,
-    outbound: Arc<Outbound>,
+    channel: Arc<RequestSink>,
     client: ClientLink,
+    extensions: Arc<Extensions>,
+}
+
+/// What the invocation runner gives a handler's [`Ctx`], by name.
+pub(crate) struct CtxParts {
+    pub(crate) request_id: RequestId,
+    pub(crate) protocol_version: ProtocolVersion,
+    pub(crate) cancellation: CancellationToken,
+    pub(crate) channel: Arc<RequestSink>,
+    pub(crate) client: ClientLink,
+    pub(crate) extensions: Arc<Extensions>,
+}
+
+impl From<CtxParts> for Ctx {
+    fn from(parts: CtxParts) -> Self {
+        Ctx {
+            request_id: parts.request_id,
+            protocol_version: parts.protocol_version,
+            cancellation: parts.cancellation,
+            channel: parts.channel,
+            client: parts.client,
+            extensions: parts.extensions,
+        }
+    }
 }
 
 impl Ctx {
-    pub(crate) fn new(
-        request_id: RequestId,
-        protocol_version: ProtocolVersion,
-        cancellation: CancellationToken,
-        outbound: Arc<Outbound>,
-        client: ClientLink,
-    ) -> Self {
-        Ctx {
-            request_id,
-            protocol_version,
-            cancellation,
-            outbound,
-            client,
-        }
+    /// A context connected to nothing: no client to ask, nowhere to send notifications.
+    pub(crate) fn detached() -> Self {
+        Ctx::from(CtxParts {
+            request_id: RequestId::Number(0.into()),
+            protocol_version: ProtocolVersion::LATEST,
+            cancellation: CancellationToken::new(),
+            channel: RequestSink::new(NotificationSink::none(), None, Arc::default()),
+            client: ClientLink::Detached(ClientCapabilities::default()),
+            extensions: Arc::default(),
+        })
     }
 
-    pub(crate) fn outbound(&self) -> &Arc<Outbound> {
-        &self.outbound
+    pub(crate) fn channel(&self) -> &Arc<RequestSink> {
+        &self.channel
+    }
+
+    /// A value the transport, or a tower layer in front of it, attached to the request's
+    /// extensions (the axum `Extension` convention): insert it with
+    /// `request.extensions_mut().insert(value)` in your layer, read it here by type. Over stdio
+    /// there are none.
+    pub fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.extensions.get::<T>()
+    }
+
+    /// All of the request's extensions.
+    pub fn extensions(&self) -> &Extensions {
+        &self.extensions
     }
 
     /// The JSON-RPC id of the `tools/call` request.
@@ -85,7 +120,7 @@ impl Ctx {
 
     /// Whether the client asked for progress (it sent a `progressToken`).
     pub fn wants_progress(&self) -> bool {
-        self.outbound.progress_token.is_some()
+        self.channel.progress_token.is_some()
     }
 
     /// Reports progress: `progress` so far, out of `total` if known, with an optional message
@@ -95,7 +130,7 @@ impl Ctx {
     /// the last value sent (Progress: the value MUST increase with each notification); returns
     /// whether the notification went out.
     pub fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) -> bool {
-        let Some(token) = &self.outbound.progress_token else {
+        let Some(token) = &self.channel.progress_token else {
             return false;
         };
         if !progress.is_finite() {
@@ -103,7 +138,7 @@ impl Ctx {
         }
         {
             let mut last = self
-                .outbound
+                .channel
                 .last_progress
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
@@ -119,7 +154,7 @@ impl Ctx {
         if let Some(message) = message {
             params["message"] = json!(message);
         }
-        self.outbound.send("notifications/progress", params)
+        self.channel.send("notifications/progress", params)
     }
 
     /// Sends a log message to the client (`notifications/message`) if it asked for messages of
@@ -128,11 +163,11 @@ impl Ctx {
     ///
     /// This is for the client. The server's own log is `tracing`, which never sees this data.
     pub fn log(&self, level: LogLevel, data: impl Into<Value>) -> bool {
-        let threshold = self.outbound.log_threshold.load(Ordering::Relaxed);
+        let threshold = self.channel.log_threshold.load(Ordering::Relaxed);
         if threshold == 0 || level.rank() < threshold {
             return false;
         }
-        self.outbound.send(
+        self.channel.send(
             "notifications/message",
             json!({"level": level.as_str(), "data": data.into()}),
         )
@@ -185,9 +220,9 @@ impl Ctx {
     /// carry ids and a `retry` hint); elsewhere this does nothing and returns false. A call
     /// answered with plain JSON so far is switched to SSE first.
     pub fn close_sse_stream(&self) -> bool {
-        if self.outbound.is_finished() {
+        if self.channel.is_finished() {
             return false;
         }
-        self.outbound.sink.close_stream()
+        self.channel.sink.close_stream()
     }
 }

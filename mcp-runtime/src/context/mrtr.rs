@@ -29,8 +29,8 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
+use super::Ctx;
 use super::client_requests::{ClientCall, ClientRequestError};
-use crate::Ctx;
 use crate::protocol::client::ClientCapabilities;
 use crate::protocol::jsonrpc::{ErrorObject, INVALID_PARAMS, RequestId, Response};
 

@@ -13,10 +13,10 @@ use serde_json::{Value, json};
 ///
 /// Sending never waits: a sink that is full or closed refuses the message (and says so).
 #[derive(Clone, Default)]
-pub struct NotificationSink(Option<Arc<dyn Outlet>>);
+pub struct NotificationSink(Option<Arc<dyn SinkTarget>>);
 
 /// What a transport does with the messages of one request.
-pub(crate) trait Outlet: Send + Sync {
+pub(crate) trait SinkTarget: Send + Sync {
     /// A notification; it may be dropped later when the transport falls behind. Returns whether
     /// it was taken.
     fn notify(&self, message: String) -> bool;
@@ -37,7 +37,7 @@ pub(crate) trait Outlet: Send + Sync {
 /// A sink that writes every message the same way.
 struct Lines<F>(F);
 
-impl<F: Fn(String) -> bool + Send + Sync> Outlet for Lines<F> {
+impl<F: Fn(String) -> bool + Send + Sync> SinkTarget for Lines<F> {
     fn notify(&self, message: String) -> bool {
         (self.0)(message)
     }
@@ -55,7 +55,7 @@ impl NotificationSink {
         NotificationSink(None)
     }
 
-    pub(crate) fn from_outlet(outlet: Arc<dyn Outlet>) -> Self {
+    pub(crate) fn from_outlet(outlet: Arc<dyn SinkTarget>) -> Self {
         NotificationSink(Some(outlet))
     }
 
@@ -89,7 +89,7 @@ impl std::fmt::Debug for NotificationSink {
 
 /// The way back to the client for one call.
 #[derive(Debug)]
-pub(crate) struct Outbound {
+pub(crate) struct RequestSink {
     pub(crate) sink: NotificationSink,
     pub(crate) progress_token: Option<Value>,
     pub(super) last_progress: Mutex<Option<f64>>,
@@ -99,13 +99,13 @@ pub(crate) struct Outbound {
     finished: AtomicBool,
 }
 
-impl Outbound {
+impl RequestSink {
     pub(crate) fn new(
         sink: NotificationSink,
         progress_token: Option<Value>,
         log_threshold: Arc<AtomicU8>,
     ) -> Arc<Self> {
-        Arc::new(Outbound {
+        Arc::new(RequestSink {
             sink,
             progress_token,
             last_progress: Mutex::new(None),

@@ -13,8 +13,8 @@ use super::form_schema::FormSchema;
 /// An `elicitation/create` request.
 ///
 /// ```
-/// use mcp_runtime::protocol::elicitation::Elicitation;
-/// use mcp_runtime::protocol::form_schema::{FormSchema, StringField};
+/// use mcp_runtime::Elicitation;
+/// use mcp_runtime::{FormSchema, StringField};
 /// let form = Elicitation::form(
 ///     "Which GitHub account?",
 ///     FormSchema::new().required("login", StringField::new()),

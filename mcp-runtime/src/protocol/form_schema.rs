@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 /// A form: named fields, in the order the client should show them, some of them required.
 ///
 /// ```
-/// use mcp_runtime::protocol::form_schema::{FormSchema, IntegerField, SingleSelect, StringField};
+/// use mcp_runtime::{FormSchema, IntegerField, SingleSelect, StringField};
 /// let form = FormSchema::new()
 ///     .required("name", StringField::new().title("Your name").default("John Doe"))
 ///     .optional("age", IntegerField::new().minimum(0).default(30))

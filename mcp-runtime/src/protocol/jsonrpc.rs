@@ -3,23 +3,25 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
 
+use super::meta::RequestMeta;
+
 /// Invalid JSON was received.
-pub const PARSE_ERROR: i32 = -32700;
+pub(crate) const PARSE_ERROR: i32 = -32700;
 /// The JSON sent is not a valid request object.
-pub const INVALID_REQUEST: i32 = -32600;
+pub(crate) const INVALID_REQUEST: i32 = -32600;
 /// The method does not exist or is not available.
-pub const METHOD_NOT_FOUND: i32 = -32601;
+pub(crate) const METHOD_NOT_FOUND: i32 = -32601;
 /// Invalid method parameters, including bad tool arguments.
-pub const INVALID_PARAMS: i32 = -32602;
+pub(crate) const INVALID_PARAMS: i32 = -32602;
 /// Internal JSON-RPC error.
-pub const INTERNAL_ERROR: i32 = -32603;
+pub(crate) const INTERNAL_ERROR: i32 = -32603;
 /// MCP `HeaderMismatchError` (2026-07-28): HTTP headers disagree with the body, or are missing.
-pub const HEADER_MISMATCH: i32 = -32020;
+pub(crate) const HEADER_MISMATCH: i32 = -32020;
 /// MCP `MissingRequiredClientCapabilityError` (2026-07-28): handling the request needs a client
 /// capability the request did not declare.
-pub const MISSING_REQUIRED_CLIENT_CAPABILITY: i32 = -32021;
+pub(crate) const MISSING_REQUIRED_CLIENT_CAPABILITY: i32 = -32021;
 /// MCP `UnsupportedProtocolVersionError` (2026-07-28): the request's version is not served.
-pub const UNSUPPORTED_PROTOCOL_VERSION: i32 = -32022;
+pub(crate) const UNSUPPORTED_PROTOCOL_VERSION: i32 = -32022;
 
 /// A request id as the client sent it: a string or a number, echoed back unchanged.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -138,27 +140,31 @@ impl Response {
 
 /// A request: it expects exactly one [`Response`].
 #[derive(Clone, Debug, PartialEq)]
-pub struct Request {
+pub(crate) struct Request {
     /// The id to answer under.
     pub id: RequestId,
     /// The method name.
     pub method: String,
     /// The parameters, if any (an object or an array; MCP uses objects).
     pub params: Option<Value>,
+    /// What `params._meta` says, read once when the message is classified.
+    pub meta: RequestMeta,
 }
 
 /// A notification: it gets no answer.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Notification {
+pub(crate) struct Notification {
     /// The method name.
     pub method: String,
     /// The parameters, if any.
     pub params: Option<Value>,
+    /// What `params._meta` says.
+    pub meta: RequestMeta,
 }
 
 /// One well-formed JSON-RPC message from the peer.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Message {
+pub(crate) enum Message {
     /// A request.
     Request(Request),
     /// A notification.
@@ -172,17 +178,48 @@ pub enum Message {
     },
 }
 
-/// What one frame of bytes holds.
+/// One frame of JSON-RPC, coming in or going out: a single message, or a batch of them (allowed
+/// or not depending on the protocol version).
 #[derive(Debug)]
-pub enum Frame {
-    /// A single JSON value (to be classified with [`classify`]).
-    Single(Value),
-    /// A JSON array: a batch, allowed or not depending on the protocol version.
-    Batch(Vec<Value>),
+pub enum Frame<T> {
+    /// One message.
+    Single(T),
+    /// A JSON array of messages.
+    Batch(Vec<T>),
+}
+
+impl<T> Frame<T> {
+    /// The same frame with `f` applied to each message.
+    pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> Frame<U> {
+        match self {
+            Frame::Single(item) => Frame::Single(f(item)),
+            Frame::Batch(items) => Frame::Batch(items.into_iter().map(f).collect()),
+        }
+    }
+}
+
+impl Frame<Response> {
+    /// One line of JSON.
+    pub fn to_json(&self) -> String {
+        match self {
+            Frame::Single(response) => response.to_json(),
+            Frame::Batch(responses) => {
+                Value::Array(responses.iter().map(Response::to_value).collect()).to_string()
+            }
+        }
+    }
+
+    /// The error code of a single error response (transports that map codes to statuses use it).
+    pub fn error_code(&self) -> Option<i32> {
+        match self {
+            Frame::Single(response) => response.outcome.as_ref().err().map(|error| error.code),
+            Frame::Batch(_) => None,
+        }
+    }
 }
 
 /// Parses one frame. Bytes that are not JSON give the -32700 answer (id `null`: none can be read).
-pub fn parse_frame(bytes: &[u8]) -> Result<Frame, Response> {
+pub(crate) fn parse_frame(bytes: &[u8]) -> Result<Frame<Value>, Response> {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Array(items)) => Ok(Frame::Batch(items)),
         Ok(value) => Ok(Frame::Single(value)),
@@ -204,7 +241,7 @@ pub fn parse_frame(bytes: &[u8]) -> Result<Frame, Response> {
 ///
 /// The answer carries the request's id whenever the id itself is readable, and `null` otherwise
 /// (JSON-RPC 2.0 §5: "If there was an error in detecting the id … it MUST be Null").
-pub fn classify(value: Value) -> Result<Message, Response> {
+pub(crate) fn classify(value: Value) -> Result<Message, Response> {
     let Value::Object(mut object) = value else {
         return Err(invalid(
             None,
@@ -232,10 +269,22 @@ pub fn classify(value: Value) -> Result<Message, Response> {
         Some(_) => return Err(invalid(id, "Invalid Request: `params` must be an object")),
     };
     match object.remove("method") {
-        Some(Value::String(method)) => Ok(match id {
-            Some(id) => Message::Request(Request { id, method, params }),
-            None => Message::Notification(Notification { method, params }),
-        }),
+        Some(Value::String(method)) => {
+            let meta = RequestMeta::of(params.as_ref());
+            Ok(match id {
+                Some(id) => Message::Request(Request {
+                    id,
+                    method,
+                    params,
+                    meta,
+                }),
+                None => Message::Notification(Notification {
+                    method,
+                    params,
+                    meta,
+                }),
+            })
+        }
         Some(_) => Err(invalid(id, "Invalid Request: `method` must be a string")),
         None => match (id, object.remove("result"), object.remove("error")) {
             (Some(id), Some(result), None) => Ok(Message::Response {

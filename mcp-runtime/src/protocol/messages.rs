@@ -69,7 +69,7 @@ impl Role {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ToolAnnotations {
     /// The tool does not modify its environment.
-    pub read_only: bool,
+    pub read_only: Option<bool>,
     /// The tool may perform destructive updates.
     pub destructive: Option<bool>,
     /// Calling the tool again with the same arguments has no additional effect.
@@ -84,10 +84,8 @@ impl ToolAnnotations {
         if let Some(title) = title {
             object.insert("title".into(), json!(title));
         }
-        if self.read_only {
-            object.insert("readOnlyHint".into(), json!(true));
-        }
         for (key, hint) in [
+            ("readOnlyHint", self.read_only),
             ("destructiveHint", self.destructive),
             ("idempotentHint", self.idempotent),
             ("openWorldHint", self.open_world),
@@ -150,6 +148,7 @@ impl ToolDescriptor {
 /// One block of tool output (`ContentBlock`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Content {
     /// Text.
     Text {
@@ -262,7 +261,7 @@ mod tests {
             input_schema: json!({"type": "object"}),
             output_schema: Some(json!({"type": "object"})),
             annotations: ToolAnnotations {
-                read_only: true,
+                read_only: Some(true),
                 ..Default::default()
             },
         }
@@ -285,6 +284,24 @@ mod tests {
         assert_eq!(june["title"], "Search");
         assert_eq!(june["annotations"], json!({"readOnlyHint": true}));
         assert_eq!(june["outputSchema"], json!({"type": "object"}));
+    }
+
+    #[test]
+    fn a_hint_set_false_is_sent_as_false() {
+        let mut tool = descriptor();
+        tool.annotations = ToolAnnotations {
+            read_only: Some(false),
+            destructive: Some(false),
+            ..Default::default()
+        };
+        let listed = tool.to_json(ProtocolVersion::V2025_11_25);
+        assert_eq!(
+            listed["annotations"],
+            json!({"readOnlyHint": false, "destructiveHint": false})
+        );
+        tool.annotations = ToolAnnotations::default();
+        let listed = tool.to_json(ProtocolVersion::V2025_11_25);
+        assert!(listed.get("annotations").is_none(), "{listed}");
     }
 
     #[test]

@@ -7,21 +7,21 @@ use super::ProtocolVersion;
 use super::client::ClientCapabilities;
 
 /// `_meta` key: the request's protocol version (modern requests).
-pub const PROTOCOL_VERSION_KEY: &str = "io.modelcontextprotocol/protocolVersion";
+pub(crate) const PROTOCOL_VERSION_KEY: &str = "io.modelcontextprotocol/protocolVersion";
 /// `_meta` key: the client's capabilities for this request (modern requests).
-pub const CLIENT_CAPABILITIES_KEY: &str = "io.modelcontextprotocol/clientCapabilities";
+pub(crate) const CLIENT_CAPABILITIES_KEY: &str = "io.modelcontextprotocol/clientCapabilities";
 /// `_meta` key: the client's name and version (modern requests).
-pub const CLIENT_INFO_KEY: &str = "io.modelcontextprotocol/clientInfo";
+pub(crate) const CLIENT_INFO_KEY: &str = "io.modelcontextprotocol/clientInfo";
 /// `_meta` key: the log level the client wants `notifications/message` at (modern requests).
-pub const LOG_LEVEL_KEY: &str = "io.modelcontextprotocol/logLevel";
+pub(crate) const LOG_LEVEL_KEY: &str = "io.modelcontextprotocol/logLevel";
 /// `_meta` key of results: the server's name and version.
-pub const SERVER_INFO_KEY: &str = "io.modelcontextprotocol/serverInfo";
+pub(crate) const SERVER_INFO_KEY: &str = "io.modelcontextprotocol/serverInfo";
 /// `_meta` key of notifications on a `subscriptions/listen` stream.
-pub const SUBSCRIPTION_ID_KEY: &str = "io.modelcontextprotocol/subscriptionId";
+pub(crate) const SUBSCRIPTION_ID_KEY: &str = "io.modelcontextprotocol/subscriptionId";
 
 /// What a request's `params._meta` says, read once.
-#[derive(Clone, Debug, Default)]
-pub struct RequestMeta {
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct RequestMeta {
     /// `progressToken`: present when the client wants `notifications/progress`.
     pub progress_token: Option<Value>,
     /// The modern per-request protocol version, as sent.
@@ -38,20 +38,9 @@ pub struct RequestMeta {
     pub client_version: Option<String>,
 }
 
-/// The era a request belongs to, from its `_meta`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Era {
-    /// No modern version in `_meta` (or a legacy one): the session's `initialize` decides.
-    Legacy,
-    /// A modern request, served statelessly.
-    Modern(ProtocolVersion),
-    /// A version in `_meta` this server does not serve.
-    Unsupported(String),
-}
-
 impl RequestMeta {
     /// Reads `params._meta`; a missing or malformed `_meta` reads as empty.
-    pub fn of(params: Option<&Value>) -> Self {
+    pub(crate) fn of(params: Option<&Value>) -> Self {
         let Some(meta) = params
             .and_then(|p| p.get("_meta"))
             .and_then(Value::as_object)
@@ -85,17 +74,25 @@ impl RequestMeta {
         }
     }
 
-    /// The era the request's `_meta` puts it in.
-    pub fn era(&self) -> Era {
+    /// The 2026-07-28 version the request's `_meta` names (`None`: a legacy request, served at the
+    /// version `initialize` negotiated), or the unsupported name it gives.
+    pub(crate) fn modern_version(&self) -> Result<Option<ProtocolVersion>, &str> {
         match self.protocol_version.as_deref() {
-            None => Era::Legacy,
+            None => Ok(None),
             Some(name) => match ProtocolVersion::parse(name) {
-                Some(version) if version.is_modern() => Era::Modern(version),
+                Some(version) if version.is_modern() => Ok(Some(version)),
                 // A legacy version in `_meta` adds nothing to what `initialize` settled.
-                Some(_) => Era::Legacy,
-                None => Era::Unsupported(name.to_owned()),
+                Some(_) => Ok(None),
+                None => Err(name),
             },
         }
+    }
+
+    /// Whether a 2026-07-28 request lacks `clientCapabilities`, which that revision's
+    /// `RequestMetaObject` requires on every request (servers MUST NOT infer capabilities from
+    /// prior requests).
+    pub(crate) fn lacks_client_capabilities(&self) -> bool {
+        matches!(self.modern_version(), Ok(Some(_))) && !self.has_client_capabilities
     }
 }
 
@@ -177,22 +174,25 @@ mod tests {
         assert!(meta.has_client_capabilities);
         assert_eq!(meta.log_level, Some(LogLevel::Warning));
         assert_eq!(meta.client_name.as_deref(), Some("c"));
-        assert_eq!(meta.era(), Era::Modern(ProtocolVersion::V2026_07_28));
+        assert_eq!(
+            meta.modern_version(),
+            Ok(Some(ProtocolVersion::V2026_07_28))
+        );
 
         let legacy = json!({"_meta": {PROTOCOL_VERSION_KEY: "2025-06-18", "progressToken": 7}});
         let meta = RequestMeta::of(Some(&legacy));
-        assert_eq!(meta.era(), Era::Legacy);
+        assert_eq!(meta.modern_version(), Ok(None));
         assert_eq!(meta.progress_token, Some(json!(7)));
 
         let unknown = json!({"_meta": {PROTOCOL_VERSION_KEY: "1900-01-01"}});
         assert_eq!(
-            RequestMeta::of(Some(&unknown)).era(),
-            Era::Unsupported("1900-01-01".into())
+            RequestMeta::of(Some(&unknown)).modern_version(),
+            Err("1900-01-01")
         );
         // Progress tokens are strings or integers; anything else is not a token.
         let float = json!({"_meta": {"progressToken": 1.5}});
         assert_eq!(RequestMeta::of(Some(&float)).progress_token, None);
-        assert_eq!(RequestMeta::of(None).era(), Era::Legacy);
+        assert_eq!(RequestMeta::of(None).modern_version(), Ok(None));
     }
 
     #[test]

@@ -1,13 +1,13 @@
 //! The protocol: JSON-RPC framing, MCP versions and message bodies. Nothing here does I/O.
 
-pub mod client;
-pub mod elicitation;
-pub mod form_schema;
-pub mod jsonrpc;
-pub mod messages;
-pub mod meta;
-pub mod roots;
-pub mod sampling;
+pub(crate) mod client;
+pub(crate) mod elicitation;
+pub(crate) mod form_schema;
+pub(crate) mod jsonrpc;
+pub(crate) mod messages;
+pub(crate) mod meta;
+pub(crate) mod roots;
+pub(crate) mod sampling;
 mod version;
 
-pub use version::ProtocolVersion;
+pub use version::{Era, ProtocolVersion};

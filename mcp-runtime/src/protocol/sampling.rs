@@ -8,10 +8,11 @@ use serde_json::{Map, Value, json};
 use super::client::RequestOptions;
 
 /// Who speaks in a sampling message: the same `Role` as prompt messages.
-pub use super::messages::Role;
+use super::messages::Role;
 
 /// One content block of a sampling message.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum SamplingContent {
     /// Text.
     Text(String),
@@ -166,6 +167,7 @@ impl SamplingMessage {
 
 /// How the client's model may use the `tools` of a sampling request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ToolChoice {
     /// The model decides (the default).
     Auto,
@@ -178,7 +180,7 @@ pub enum ToolChoice {
 /// A `sampling/createMessage` request: ask the client's model for a completion.
 ///
 /// ```
-/// use mcp_runtime::protocol::sampling::CreateMessage;
+/// use mcp_runtime::CreateMessage;
 /// let request = CreateMessage::user_text("Summarise the ticket").max_tokens(200);
 /// ```
 #[derive(Clone, Debug, PartialEq)]

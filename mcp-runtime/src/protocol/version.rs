@@ -4,8 +4,20 @@ use std::fmt;
 
 use super::jsonrpc::{ErrorObject, UNSUPPORTED_PROTOCOL_VERSION};
 
+/// The two eras of the protocol: sessions opened by `initialize` (2024-11-05 … 2025-11-25), and
+/// requests that stand alone with their version in `_meta` (2026-07-28).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Era {
+    /// 2024-11-05 … 2025-11-25.
+    Legacy,
+    /// 2026-07-28 and later.
+    Modern,
+}
+
 /// An MCP protocol revision this crate serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum ProtocolVersion {
     /// The first dated revision.
     V2024_11_05,
@@ -75,6 +87,14 @@ impl ProtocolVersion {
 
     /// Whether requests of this version carry their own version and capabilities in `_meta`
     /// (2026-07-28 and later) instead of relying on `initialize`.
+    pub fn era(self) -> Era {
+        match self.is_modern() {
+            true => Era::Modern,
+            false => Era::Legacy,
+        }
+    }
+
+    /// Whether this version is of the stateless era (2026-07-28).
     pub fn is_modern(self) -> bool {
         self >= Self::V2026_07_28
     }

@@ -14,8 +14,8 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use tokio::sync::broadcast;
 
-use crate::Ctx;
 use crate::completion::TextParamSpec;
+use crate::context::Ctx;
 use crate::failure::{IntoToolFailure, ToolFailure};
 use crate::protocol::messages::Content;
 use crate::text_args::TextArgs;

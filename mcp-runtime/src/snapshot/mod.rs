@@ -23,8 +23,8 @@ pub use diff::compare;
 pub use endpoint::{EndpointError, from_stdio};
 pub use report::{Change, Report, Severity};
 
-use crate::Server;
 use crate::protocol::ProtocolVersion;
+use crate::server::Server;
 
 /// A server's `tools/list` in canonical form: tools sorted by name, object keys sorted,
 /// `required` lists sorted, pretty-printed with a final newline. The same server gives the same

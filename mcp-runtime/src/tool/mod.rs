@@ -6,23 +6,15 @@ mod output;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 
 use schemars::{Schema, SchemaGenerator};
 use serde_json::{Map, Value};
-use tokio_util::sync::CancellationToken;
 
-pub use crate::failure::{IntoToolFailure, ToolError, ToolFailure};
 pub use args::ToolArgs;
 pub(crate) use args::short_type_name;
 pub use output::{IntoToolResult, Json, ToolOutput};
 
-use crate::Ctx;
-use crate::context::ClientLink;
-use crate::context::{NotificationSink, Outbound};
-use crate::protocol::ProtocolVersion;
-use crate::protocol::client::ClientCapabilities;
-use crate::protocol::jsonrpc::RequestId;
+use crate::context::Ctx;
 use crate::protocol::messages::ToolAnnotations;
 use crate::validate::Violation;
 
@@ -76,14 +68,7 @@ impl<S> ToolDef<S> {
     /// calls it.
     #[doc(hidden)]
     pub fn narrow<'a>(&self, state: &'a S, arguments: Map<String, Value>) -> ToolFuture<'a> {
-        let outbound = Outbound::new(NotificationSink::none(), None, Arc::default());
-        let ctx = Ctx::new(
-            RequestId::Number(0.into()),
-            ProtocolVersion::LATEST,
-            CancellationToken::new(),
-            outbound,
-            ClientLink::Detached(ClientCapabilities::default()),
-        );
+        let ctx = Ctx::detached();
         (self.call)(state, ctx, ToolArgs::new(arguments))
     }
 }

@@ -8,7 +8,7 @@ pub use serve::Serve;
 
 use std::net::SocketAddr;
 
-use crate::Error;
+use crate::error::Error;
 use crate::server::Server;
 
 /// Which transport a server runs on, as its command line and environment say.

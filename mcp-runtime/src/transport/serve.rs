@@ -5,7 +5,7 @@
 use std::future::Future;
 
 use super::{Transport, http, stdio};
-use crate::Error;
+use crate::error::Error;
 use crate::server::{McpServer, Server};
 
 impl Server {

@@ -10,9 +10,11 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
-use crate::Error;
+use crate::context::NotificationSink;
+use crate::error::Error;
+use crate::protocol::jsonrpc::Frame;
 use crate::protocol::jsonrpc::{ErrorObject, INVALID_REQUEST, Response};
-use crate::server::{NotificationSink, Reply, Server};
+use crate::server::{ChangeNotifications, Incoming, Reply, Server, Session};
 
 /// Limits of the stdio transport.
 #[derive(Clone, Debug)]
@@ -66,7 +68,7 @@ where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
 {
-    let session = server.session();
+    let session = Session::open(&server);
     let (lines, mut outgoing) = mpsc::channel::<String>(64);
     let writer = tokio::spawn(async move {
         let mut output = output;
@@ -88,7 +90,7 @@ where
     // session is initialized.
     let list_changes = {
         let (session, lines) = (Arc::clone(&session), lines.clone());
-        let mut changes = session.change_notifications();
+        let mut changes = ChangeNotifications::of(&session);
         tokio::spawn(async move {
             while let Some(notification) = changes.next().await {
                 if session.protocol_version().is_some() && lines.send(notification).await.is_err() {
@@ -106,11 +108,14 @@ where
             LineRead::End => break,
             LineRead::TooLong => Reply::Now(too_long(options.max_line_bytes)),
             LineRead::Line if line.iter().all(u8::is_ascii_whitespace) => continue,
-            LineRead::Line => session.handle(&line, &notifications),
+            LineRead::Line => match Incoming::parse(&line) {
+                Ok(incoming) => session.handle(incoming, &notifications),
+                Err(not_json) => session.refuse(not_json),
+            },
         };
         let sent = match reply {
             Reply::Silent => true,
-            Reply::Now(answer) => lines.send(answer.json).await.is_ok(),
+            Reply::Now(answer) => lines.send(answer.to_json()).await.is_ok(),
             Reply::Later(answer) => {
                 let permit = Arc::clone(&permits)
                     .acquire_owned()
@@ -119,7 +124,7 @@ where
                 let lines = lines.clone();
                 calls.spawn(async move {
                     if let Some(answer) = answer.await {
-                        let _client_gone = lines.send(answer.json).await;
+                        let _client_gone = lines.send(answer.to_json()).await;
                     }
                     drop(permit);
                 });
@@ -193,9 +198,12 @@ async fn read_line<R: AsyncRead + Unpin>(
     }
 }
 
-fn too_long(cap: usize) -> crate::server::Outgoing {
+fn too_long(cap: usize) -> Frame<Response> {
     let message = format!("Invalid Request: the message is longer than the {cap}-byte line limit");
-    Response::error(None, ErrorObject::new(INVALID_REQUEST, message)).into()
+    Frame::Single(Response::error(
+        None,
+        ErrorObject::new(INVALID_REQUEST, message),
+    ))
 }
 
 #[cfg(test)]

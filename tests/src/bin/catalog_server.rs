@@ -4,8 +4,8 @@
 //!
 //! `--stdio` or `--http [ADDR]` (stdio by default, so tests can spawn it bare).
 
+use mcp_runtime::ResourceUpdates;
 use mcp_runtime::prelude::*;
-use mcp_runtime::resource::ResourceUpdates;
 use mcp_runtime::transport::Transport;
 use serde::Deserialize;
 use serde_json::{Value, json};

@@ -55,7 +55,7 @@ fn main() {
     // The context is not an argument.
     assert_eq!(summarise.input_schema["required"], json!(["values"]));
     assert!(summarise.input_schema["properties"].get("ctx").is_none());
-    assert!(summarise.annotations.read_only);
+    assert_eq!(summarise.annotations.read_only, Some(true));
     assert_eq!(summarise.annotations.idempotent, Some(true));
     assert_eq!(summarise.annotations.open_world, Some(false));
     assert_eq!(summarise.annotations.destructive, None);
@@ -68,7 +68,7 @@ fn main() {
 
     let reset = &tools[1];
     assert_eq!(reset.name, "reset");
-    assert!(!reset.annotations.read_only);
+    assert_eq!(reset.annotations.read_only, None);
     assert_eq!(reset.annotations.destructive, Some(true));
     assert!(reset.output_schema.is_none());
     assert!(reset.input_schema.get("required").is_none());

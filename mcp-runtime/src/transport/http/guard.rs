@@ -1,11 +1,14 @@
-//! Checks made before a body is read: `Host` and `Origin` (DNS rebinding), `Accept`, and the
-//! JSON error bodies every refusal carries.
+//! Checks made before a body is read: `Host` and `Origin` (DNS rebinding), `Accept`; the JSON
+//! error bodies every refusal carries, and the HTTP status of every JSON answer.
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
 
-use crate::protocol::jsonrpc::{ErrorObject, INVALID_REQUEST, RequestId};
+use crate::protocol::Era;
+use crate::protocol::jsonrpc::{
+    self, ErrorObject, Frame, HEADER_MISMATCH, INVALID_REQUEST, METHOD_NOT_FOUND,
+    MISSING_REQUIRED_CLIENT_CAPABILITY, PARSE_ERROR, RequestId, UNSUPPORTED_PROTOCOL_VERSION,
+};
 
 /// Which `Host` and `Origin` values are trusted.
 #[derive(Clone, Debug)]
@@ -147,10 +150,23 @@ pub(super) fn too_many_streams(what: &str) -> Response {
     response
 }
 
-/// The JSON-RPC id of a body, if it has a readable one.
-pub(super) fn id_of(body: &Value) -> Option<RequestId> {
-    body.get("id")
-        .and_then(|id| serde_json::from_value(id.clone()).ok())
+/// HTTP status of a JSON answer: messages that are not JSON-RPC (or not allowed now) and header
+/// or version errors are 400; on 2026-07-28 an unknown method is 404 ("Protocol Version Header":
+/// MUST). Other errors answer a well-formed request: 200 with the error in the body.
+pub(super) fn status_for(error_code: Option<i32>, era: Era) -> StatusCode {
+    match (error_code, era) {
+        (Some(PARSE_ERROR | INVALID_REQUEST), _) => StatusCode::BAD_REQUEST,
+        (Some(HEADER_MISMATCH | UNSUPPORTED_PROTOCOL_VERSION), _) => StatusCode::BAD_REQUEST,
+        // basic/index, "Per-request protocol fields": -32021 MUST be 400 on HTTP.
+        (Some(MISSING_REQUIRED_CLIENT_CAPABILITY), _) => StatusCode::BAD_REQUEST,
+        (Some(METHOD_NOT_FOUND), Era::Modern) => StatusCode::NOT_FOUND,
+        _ => StatusCode::OK,
+    }
+}
+
+/// A JSON answer, with the status its error code (if any) calls for.
+pub(super) fn json_answer(answer: &Frame<jsonrpc::Response>, era: Era) -> Response {
+    json_response(status_for(answer.error_code(), era), answer.to_json())
 }
 
 #[cfg(test)]

@@ -11,18 +11,17 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use super::App;
-use super::guard::json_response;
-use super::post::{Era, status_for};
+use super::guard::json_answer;
 use super::sessions::HttpSession;
 use super::stream::{EventStream, StreamKind, StreamSlot, sse_response};
-use crate::context::{NotificationSink, Outlet};
-use crate::protocol::ProtocolVersion;
-use crate::server::{Outgoing, Reply, Session};
+use crate::context::{NotificationSink, SinkTarget};
+use crate::protocol::jsonrpc::{Frame, Response as JsonRpcResponse};
+use crate::protocol::{Era, ProtocolVersion};
+use crate::server::{Incoming, Reply, Session};
 
 /// Runs a legacy `tools/call` and answers it: JSON if it ends before sending anything, SSE
 /// otherwise.
@@ -30,10 +29,10 @@ pub(super) async fn answer(
     app: &Arc<App>,
     session: Arc<Session>,
     held: Arc<HttpSession>,
-    value: Value,
+    incoming: Incoming,
     version: Option<ProtocolVersion>,
 ) -> Response {
-    let era = Era::Legacy(version);
+    let era = Era::Legacy;
     // Streams of 2025-11-25 sessions carry event ids and `retry`: a client can resume them,
     // so only they may be closed mid-call (SEP-1699).
     let resumable = version.is_some_and(|v| v >= ProtocolVersion::V2025_11_25);
@@ -48,10 +47,10 @@ pub(super) async fn answer(
             finished: false,
         }),
     });
-    let sink = NotificationSink::from_outlet(Arc::clone(&lazy) as Arc<dyn Outlet>);
-    let future = match session.handle_json(value, &sink) {
+    let sink = NotificationSink::from_outlet(Arc::clone(&lazy) as Arc<dyn SinkTarget>);
+    let future = match session.handle(incoming, &sink) {
         Reply::Silent => return StatusCode::ACCEPTED.into_response(),
-        Reply::Now(out) => return json_response(status_for(out.error_code, era), out.json),
+        Reply::Now(out) => return json_answer(&out, era),
         Reply::Later(future) => future,
     };
     // The call runs as its own task: a legacy client that disconnects does not cancel it (it
@@ -61,7 +60,7 @@ pub(super) async fn answer(
         lazy.finish(out);
     });
     match decision.await {
-        Ok(Decision::Json(Some(out))) => json_response(status_for(out.error_code, era), out.json),
+        Ok(Decision::Json(Some(out))) => json_answer(&out, era),
         // Cancelled: there is no answer to give.
         Ok(Decision::Json(None)) | Err(_) => StatusCode::ACCEPTED.into_response(),
         Ok(Decision::Sse(upgraded)) => {
@@ -78,7 +77,7 @@ pub(super) async fn answer(
 
 /// How the handler answers.
 enum Decision {
-    Json(Option<Outgoing>),
+    Json(Option<Frame<JsonRpcResponse>>),
     Sse(Upgraded),
 }
 
@@ -140,11 +139,11 @@ impl LazyStream {
         Some(stream)
     }
 
-    fn finish(&self, out: Option<Outgoing>) {
+    fn finish(&self, out: Option<Frame<JsonRpcResponse>>) {
         let mut state = self.lock();
         state.finished = true;
         match (&state.stream, out) {
-            (Some(stream), Some(out)) => stream.finish_with(out.json),
+            (Some(stream), Some(out)) => stream.finish_with(out.to_json()),
             (Some(stream), None) => stream.close(),
             (None, out) => {
                 if let Some(decide) = state.decide.take() {
@@ -155,7 +154,7 @@ impl LazyStream {
     }
 }
 
-impl Outlet for LazyStream {
+impl SinkTarget for LazyStream {
     fn notify(&self, message: String) -> bool {
         let mut state = self.lock();
         self.stream(&mut state)

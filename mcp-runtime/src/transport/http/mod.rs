@@ -33,8 +33,9 @@ use tracing::Instrument;
 
 pub use options::{HttpOptions, parse_duration};
 
+use crate::error::Error;
+use crate::protocol::jsonrpc::ErrorObject;
 use crate::server::Server;
-use crate::{Error, protocol::jsonrpc::ErrorObject};
 use sessions::SessionTable;
 use stream::{StreamCount, StreamLimits};
 

@@ -5,6 +5,7 @@ use axum::http::HeaderMap;
 use serde_json::Value;
 
 use crate::protocol::meta::PROTOCOL_VERSION_KEY;
+use crate::server::Incoming;
 
 /// Methods whose target travels in `Mcp-Name` ("Standard Request Headers").
 const NAMED: [(&str, &str); 3] = [
@@ -15,12 +16,14 @@ const NAMED: [(&str, &str); 3] = [
 
 /// "Server Validation": servers MUST reject requests whose headers are missing or do not match
 /// the body (400 with `HeaderMismatch`). Returns the reason.
-pub(super) fn check(headers: &HeaderMap, body: &Value, header_version: &str) -> Result<(), String> {
-    let params = body.get("params");
-    let body_version = params
-        .and_then(|p| p.get("_meta"))
-        .and_then(|meta| meta.get(PROTOCOL_VERSION_KEY))
-        .and_then(Value::as_str);
+pub(super) fn check(
+    headers: &HeaderMap,
+    incoming: &Incoming,
+    header_version: &str,
+) -> Result<(), String> {
+    let body_version = incoming
+        .meta()
+        .and_then(|meta| meta.protocol_version.as_deref());
     match body_version {
         Some(version) if version == header_version => {}
         Some(_) => {
@@ -35,8 +38,8 @@ pub(super) fn check(headers: &HeaderMap, body: &Value, header_version: &str) -> 
             ));
         }
     }
-    let Some(method) = body.get("method").and_then(Value::as_str) else {
-        return Ok(()); // Not a request or notification: refused later as invalid.
+    let Some(method) = incoming.method() else {
+        return Ok(()); // Not a request or notification: nothing to mirror.
     };
     match header_text(headers, "mcp-method")? {
         None => return Err("Header mismatch: the Mcp-Method header is required".to_owned()),
@@ -49,6 +52,9 @@ pub(super) fn check(headers: &HeaderMap, body: &Value, header_version: &str) -> 
         Some(_) => {}
     }
     if let Some((_, field)) = NAMED.iter().find(|(named, _)| *named == method) {
+        let params = incoming
+            .request()
+            .and_then(|request| request.params.as_ref());
         let in_body = params.and_then(|p| p.get(*field)).and_then(Value::as_str);
         let in_header = match header_text(headers, "mcp-name")? {
             None => return Err("Header mismatch: the Mcp-Name header is required".to_owned()),
@@ -120,6 +126,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::protocol::meta::CLIENT_CAPABILITIES_KEY;
 
     #[test]
     fn the_spec_examples_decode() {
@@ -140,9 +147,12 @@ mod tests {
         assert!(decode("=?base64?%%%?=").is_err());
     }
 
-    fn call(name: &str) -> Value {
-        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
-            "name": name, "_meta": {PROTOCOL_VERSION_KEY: "2026-07-28"}}})
+    fn call(name: &str) -> Incoming {
+        Incoming::from_json(
+            json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+            "name": name, "_meta": {
+                PROTOCOL_VERSION_KEY: "2026-07-28", CLIENT_CAPABILITIES_KEY: {}}}}),
+        )
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::Error;
+use crate::error::Error;
 
 /// Options of the Streamable HTTP transport. `HttpOptions::default()` is the embedded default;
 /// [`HttpOptions::from_env`] reads the `MCP_*` variables over it.

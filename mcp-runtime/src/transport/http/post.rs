@@ -7,35 +7,28 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
 
-use super::guard::{self, error_response, json_response, refusal};
+use super::guard::{self, error_response, json_answer, refusal};
 use super::sessions::HttpSession;
 use super::stream::{EventStream, StreamKind, sse_response};
 use super::{App, lazy, modern_headers};
-use crate::protocol::ProtocolVersion;
+use crate::context::NotificationSink;
 use crate::protocol::jsonrpc::{
-    ErrorObject, HEADER_MISMATCH, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST,
-    METHOD_NOT_FOUND, MISSING_REQUIRED_CLIENT_CAPABILITY, PARSE_ERROR, RequestId,
-    UNSUPPORTED_PROTOCOL_VERSION,
+    ErrorObject, HEADER_MISMATCH, INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND, PARSE_ERROR,
+    RequestId,
 };
-use crate::protocol::meta::RequestMeta;
-use crate::server::{NotificationSink, Reply, Session};
+use crate::protocol::meta::PROTOCOL_VERSION_KEY;
+use crate::protocol::{Era, ProtocolVersion};
+use crate::server::{Incoming, Reply, Session};
 
 pub(super) const SESSION_HEADER: &str = "mcp-session-id";
 pub(super) const VERSION_HEADER: &str = "mcp-protocol-version";
 
-/// Which era a POST belongs to, and how to answer it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Era {
-    Legacy(Option<ProtocolVersion>),
-    Modern,
-}
-
 pub(super) async fn handle(
     State(app): State<Arc<App>>,
+    extensions: Extensions,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -45,45 +38,46 @@ pub(super) async fn handle(
             "Not Acceptable: `Accept` must list both application/json and text/event-stream",
         );
     }
-    let Ok(value) = serde_json::from_slice::<Value>(&body) else {
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            None,
-            ErrorObject::new(PARSE_ERROR, "Parse error: the body is not valid JSON"),
-        );
+    let incoming = match Incoming::parse(&body) {
+        Ok(incoming) => incoming.with_extensions(extensions),
+        Err(_not_json) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                None,
+                ErrorObject::new(PARSE_ERROR, "Parse error: the body is not valid JSON"),
+            );
+        }
     };
     let header_version = match headers.get(VERSION_HEADER).map(|v| v.to_str()) {
         None => None,
         Some(Ok(name)) => match ProtocolVersion::parse(name) {
             Some(version) => Some(version),
             // Transports, "Protocol Version Header": an invalid or unsupported version MUST get 400.
-            None => return unsupported(&value, name),
+            None => return unsupported(&incoming, name),
         },
-        Some(Err(_)) => return unsupported(&value, "(not text)"),
+        Some(Err(_)) => return unsupported(&incoming, "(not text)"),
     };
+    let body_version = incoming
+        .meta()
+        .and_then(|meta| meta.protocol_version.as_ref());
     match header_version {
-        Some(version) if version.is_modern() => modern(&app, &headers, value, version).await,
-        None if RequestMeta::of(value.get("params"))
-            .protocol_version
-            .is_some() =>
-        {
-            error_response(
-                StatusCode::BAD_REQUEST,
-                guard::id_of(&value),
-                ErrorObject::new(
-                    HEADER_MISMATCH,
-                    "Header mismatch: the MCP-Protocol-Version header is required",
-                ),
-            )
-        }
-        version => legacy(&app, &headers, value, version).await,
+        Some(version) if version.is_modern() => modern(&app, &headers, incoming, version).await,
+        None if body_version.is_some() => error_response(
+            StatusCode::BAD_REQUEST,
+            incoming.id(),
+            ErrorObject::new(
+                HEADER_MISMATCH,
+                "Header mismatch: the MCP-Protocol-Version header is required",
+            ),
+        ),
+        version => legacy(&app, &headers, incoming, version).await,
     }
 }
 
-fn unsupported(body: &Value, requested: &str) -> Response {
+fn unsupported(incoming: &Incoming, requested: &str) -> Response {
     error_response(
         StatusCode::BAD_REQUEST,
-        guard::id_of(body),
+        incoming.id(),
         ProtocolVersion::unsupported_error(requested),
     )
 }
@@ -92,53 +86,63 @@ fn unsupported(body: &Value, requested: &str) -> Response {
 async fn modern(
     app: &Arc<App>,
     headers: &HeaderMap,
-    value: Value,
+    incoming: Incoming,
     version: ProtocolVersion,
 ) -> Response {
-    if value.is_array() {
+    if incoming.is_batch() {
         return refusal(
             StatusCode::BAD_REQUEST,
             "Invalid Request: 2026-07-28 has no JSON-RPC batches; send one message per POST",
         );
     }
-    if let Some(refused) = malformed_modern_request(&value) {
+    if let Some(refused) = malformed_modern_request(&incoming) {
         return refused;
     }
-    if let Err(why) = modern_headers::check(headers, &value, version.as_str()) {
+    if let Err(why) = modern_headers::check(headers, &incoming, version.as_str()) {
         return error_response(
             StatusCode::BAD_REQUEST,
-            guard::id_of(&value),
+            incoming.id(),
             ErrorObject::new(HEADER_MISMATCH, why),
         );
     }
-    let meta = RequestMeta::of(value.get("params"));
-    let method = value.get("method").and_then(Value::as_str).unwrap_or("");
-    let streams = method == "subscriptions/listen"
-        || meta.progress_token.is_some()
-        || meta.log_level.is_some();
-    let kind = match method {
-        "subscriptions/listen" => StreamKind::Standalone,
-        _ => StreamKind::Request,
+    let (method, meta) = (incoming.method(), incoming.meta());
+    let listens = method == Some("subscriptions/listen");
+    let streams = listens
+        || meta.is_some_and(|meta| meta.progress_token.is_some() || meta.log_level.is_some());
+    let kind = match listens {
+        true => StreamKind::Standalone,
+        false => StreamKind::Request,
     };
-    let session = app.server.session();
+    let session = Session::open(&app.server);
     answer(
         app,
         session,
         None,
-        value,
+        incoming,
         streams.then_some(kind),
         Era::Modern,
+        None,
     )
     .await
 }
 
 /// A 2026-07-28 request the server must refuse before looking at its headers: `initialize`,
-/// which that revision does not have, and a request whose `_meta` lacks a required field.
-fn malformed_modern_request(value: &Value) -> Option<Response> {
-    let id = value.get("id")?;
-    let method = value.get("method")?.as_str()?;
-    let id = serde_json::from_value::<RequestId>(id.clone()).ok();
-    if method == "initialize" {
+/// which that revision does not have, and a request whose `_meta` lacks a required field (or
+/// that is no JSON-RPC message at all).
+fn malformed_modern_request(incoming: &Incoming) -> Option<Response> {
+    if let Some(refused) = incoming.refusal() {
+        // basic/index (2026-07-28), "_meta": a request missing a required field is malformed and
+        // MUST be rejected with -32602; over HTTP with status 400 (as is anything not JSON-RPC).
+        let error = refused.outcome.clone().err()?;
+        return Some(error_response(
+            StatusCode::BAD_REQUEST,
+            refused.id.clone(),
+            error,
+        ));
+    }
+    let request = incoming.request()?;
+    let id = Some(request.id.clone());
+    if request.method == "initialize" {
         // Streamable HTTP (2026-07-28), "Sending Messages": a method the server does not
         // implement MUST get 404 with -32601; this revision has no handshake.
         let error = ErrorObject::new(
@@ -147,20 +151,14 @@ fn malformed_modern_request(value: &Value) -> Option<Response> {
         );
         return Some(error_response(StatusCode::NOT_FOUND, id, error));
     }
-    let meta = RequestMeta::of(value.get("params"));
-    let missing = match (
-        meta.protocol_version.is_some(),
-        meta.has_client_capabilities,
-    ) {
-        (true, true) => return None,
-        (false, _) => "io.modelcontextprotocol/protocolVersion",
-        (true, false) => "io.modelcontextprotocol/clientCapabilities",
-    };
-    // basic/index (2026-07-28), "_meta": a request missing a required field is malformed and
-    // MUST be rejected with -32602; over HTTP with status 400.
+    // The header names 2026-07-28; the body must too (the rest of `_meta` was checked when the
+    // message was classified, for every transport).
+    if request.meta.protocol_version.is_some() {
+        return None;
+    }
     let error = ErrorObject::new(
         INVALID_PARAMS,
-        format!("Invalid params: `_meta` must carry `{missing}`"),
+        format!("Invalid params: `_meta` must carry `{PROTOCOL_VERSION_KEY}`"),
     );
     Some(error_response(StatusCode::BAD_REQUEST, id, error))
 }
@@ -169,20 +167,22 @@ fn malformed_modern_request(value: &Value) -> Option<Response> {
 async fn legacy(
     app: &Arc<App>,
     headers: &HeaderMap,
-    value: Value,
+    incoming: Incoming,
     header_version: Option<ProtocolVersion>,
 ) -> Response {
-    let is_initialize = value.get("method").and_then(Value::as_str) == Some("initialize");
+    let method = incoming.method();
+    let is_initialize = method == Some("initialize");
     if app.options.stateless {
         // Transports, "Protocol Version Header": without the header, assume 2025-03-26.
         let version =
             (!is_initialize).then(|| header_version.unwrap_or(ProtocolVersion::V2025_03_26));
-        let session = app.server.secure_session(version);
-        return answer(app, session, None, value, None, Era::Legacy(version)).await;
+        let session = Session::open_secure(&app.server, version);
+        return answer(app, session, None, incoming, None, Era::Legacy, version).await;
     }
     if is_initialize {
-        return initialize(app, value).await;
+        return initialize(app, incoming).await;
     }
+    let is_call = method == Some("tools/call");
     let Some(id) = headers.get(SESSION_HEADER) else {
         // Transports, "Session Management": requests without a required session id SHOULD get 400.
         return refusal(
@@ -213,8 +213,8 @@ async fn legacy(
     }
     let _in_use = held.use_now();
     let session = Arc::clone(&held.session);
-    if value.get("method").and_then(Value::as_str) == Some("tools/call") {
-        return lazy::answer(app, session, held, value, negotiated).await;
+    if is_call {
+        return lazy::answer(app, session, held, incoming, negotiated).await;
     }
     // Transports, "Sending Messages to the Server": a response or notification the server
     // accepts MUST get 202 with no body (`Reply::Silent`).
@@ -222,22 +222,23 @@ async fn legacy(
         app,
         session,
         Some(held),
-        value,
+        incoming,
         None,
-        Era::Legacy(negotiated),
+        Era::Legacy,
+        negotiated,
     )
     .await
 }
 
-async fn initialize(app: &Arc<App>, value: Value) -> Response {
-    let session = app.server.secure_session(None);
+async fn initialize(app: &Arc<App>, incoming: Incoming) -> Response {
+    let session = Session::open_secure(&app.server, None);
     let Some(held) = app
         .sessions
         .insert(Arc::clone(&session), app.options.max_sessions)
     else {
         let mut refused = error_response(
             StatusCode::SERVICE_UNAVAILABLE,
-            guard::id_of(&value),
+            incoming.id(),
             ErrorObject::new(
                 INTERNAL_ERROR,
                 "Internal error: the server holds as many sessions as it may; retry later",
@@ -249,15 +250,8 @@ async fn initialize(app: &Arc<App>, value: Value) -> Response {
         );
         return refused;
     };
-    let mut response = answer(
-        app,
-        session,
-        Some(Arc::clone(&held)),
-        value,
-        None,
-        Era::Legacy(None),
-    )
-    .await;
+    let held_too = Some(Arc::clone(&held));
+    let mut response = answer(app, session, held_too, incoming, None, Era::Legacy, None).await;
     if held.session.protocol_version().is_some() {
         // Transports, "Session Management": the id is assigned on the initialize response.
         if let Ok(id) = HeaderValue::from_str(held.session.id()) {
@@ -274,16 +268,17 @@ async fn answer(
     app: &Arc<App>,
     session: Arc<Session>,
     held: Option<Arc<HttpSession>>,
-    value: Value,
+    incoming: Incoming,
     stream: Option<StreamKind>,
     era: Era,
+    version: Option<ProtocolVersion>,
 ) -> Response {
-    let request_id = guard::id_of(&value);
+    let request_id = incoming.request().map(|request| request.id.clone());
     let Some(kind) = stream else {
-        let reply = session.handle_json(value, &NotificationSink::none());
+        let reply = session.handle(incoming, &NotificationSink::none());
         return match reply {
             Reply::Silent => StatusCode::ACCEPTED.into_response(),
-            Reply::Now(out) => json_response(status_for(out.error_code, era), out.json),
+            Reply::Now(out) => json_answer(&out, era),
             Reply::Later(future) => {
                 // The call runs as its own task: a legacy client that disconnects does not
                 // cancel it (it may resume or cancel explicitly); a modern one does.
@@ -291,7 +286,7 @@ async fn answer(
                     .then(|| CancelOnDrop(Arc::clone(&session), request_id.clone()));
                 let outcome = tokio::spawn(future).await;
                 match outcome {
-                    Ok(Some(out)) => json_response(status_for(out.error_code, era), out.json),
+                    Ok(Some(out)) => json_answer(&out, era),
                     // Cancelled: there is no answer to give.
                     Ok(None) | Err(_) => StatusCode::ACCEPTED.into_response(),
                 }
@@ -312,7 +307,7 @@ async fn answer(
         },
         None => None,
     };
-    let legacy = matches!(era, Era::Legacy(_));
+    let legacy = era == Era::Legacy;
     let stream = EventStream::new(legacy.then(crate::ids::random_id), kind, app.limits);
     if let Some(held) = &held {
         held.remember(Arc::clone(&stream));
@@ -321,38 +316,24 @@ async fn answer(
         let stream = Arc::clone(&stream);
         NotificationSink::new(move |line| stream.push(line))
     };
-    match session.handle_json(value, &sink) {
+    match session.handle(incoming, &sink) {
         Reply::Silent => StatusCode::ACCEPTED.into_response(),
-        Reply::Now(out) => json_response(status_for(out.error_code, era), out.json),
+        Reply::Now(out) => json_answer(&out, era),
         Reply::Later(future) => {
             let producer = Arc::clone(&stream);
             tokio::spawn(async move {
                 match future.await {
-                    Some(out) => producer.finish_with(out.json),
+                    Some(out) => producer.finish_with(out.to_json()),
                     None => producer.close(),
                 }
             });
-            let priming = matches!(era, Era::Legacy(Some(v)) if v >= ProtocolVersion::V2025_11_25);
+            let priming = legacy && version.is_some_and(|v| v >= ProtocolVersion::V2025_11_25);
             let cancel = (era == Era::Modern).then(|| CancelOnDrop(session, request_id));
             let in_use = held.as_ref().map(HttpSession::use_now);
             let guard = (global, per_session, cancel, in_use);
             // The stream ends with its response (a subscription's, at shutdown, included).
             sse_response(stream, 0, priming, guard, std::future::pending())
         }
-    }
-}
-
-/// HTTP status of a JSON answer: messages that are not JSON-RPC (or not allowed now) and header
-/// or version errors are 400; on 2026-07-28 an unknown method is 404 ("Protocol Version Header":
-/// MUST). Other errors answer a well-formed request: 200 with the error in the body.
-pub(super) fn status_for(error_code: Option<i32>, era: Era) -> StatusCode {
-    match (error_code, era) {
-        (Some(PARSE_ERROR | INVALID_REQUEST), _) => StatusCode::BAD_REQUEST,
-        (Some(HEADER_MISMATCH | UNSUPPORTED_PROTOCOL_VERSION), _) => StatusCode::BAD_REQUEST,
-        // basic/index, "Per-request protocol fields": -32021 MUST be 400 on HTTP.
-        (Some(MISSING_REQUIRED_CLIENT_CAPABILITY), _) => StatusCode::BAD_REQUEST,
-        (Some(METHOD_NOT_FOUND), Era::Modern) => StatusCode::NOT_FOUND,
-        _ => StatusCode::OK,
     }
 }
 

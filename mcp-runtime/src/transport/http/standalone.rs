@@ -14,6 +14,7 @@ use super::post::{SESSION_HEADER, VERSION_HEADER};
 use super::sessions::HttpSession;
 use super::stream::{EventStream, StreamKind, sse_response};
 use crate::protocol::ProtocolVersion;
+use crate::server::ChangeNotifications;
 
 /// The `MCP-Protocol-Version` header of a GET or DELETE, or the version requested when it is
 /// not one this server speaks.
@@ -121,7 +122,7 @@ pub(super) async fn open(State(app): State<Arc<App>>, headers: HeaderMap) -> Res
     // Server-initiated messages of the session (tool-list changes) go on this stream while a
     // reader holds it.
     let reader_gone = CancellationToken::new();
-    let mut changes = held.session.change_notifications();
+    let mut changes = ChangeNotifications::of(&held.session);
     let (producer, gone) = (Arc::clone(&stream), reader_gone.clone());
     tokio::spawn(async move {
         loop {

@@ -1,0 +1,203 @@
+//! The built server: a cheap handle on everything a session serves (identity, registries,
+//! options), and the operations that change it while it runs.
+
+use std::any::Any;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+
+use tokio::sync::{broadcast, watch};
+use tokio_util::sync::CancellationToken;
+
+use super::catalog::Catalog;
+use super::registry::{RegisteredTool, ToolSet};
+use crate::context::mrtr::StateKey;
+use crate::error::Error;
+use crate::protocol::messages::{Implementation, ToolDescriptor};
+use crate::resource::ResourceUpdates;
+use crate::tool::ToolDef;
+
+/// Where bad tool arguments are reported. The code is -32602 in every case.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ArgumentErrorChannel {
+    /// As the negotiated version says: a JSON-RPC error up to 2025-06-18; from 2025-11-25 on a
+    /// tool result with `isError: true` and `structuredContent.error` (SEP-1303).
+    #[default]
+    ByVersion,
+    /// Always a JSON-RPC error with `data.violations`.
+    JsonRpcError,
+    /// Always an `isError: true` tool result.
+    ToolResult,
+}
+
+/// What to do with arguments a tool does not declare.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UnknownArguments {
+    /// Reject them (advertised as `additionalProperties: false`).
+    #[default]
+    Reject,
+    /// Accept and drop them.
+    Ignore,
+}
+
+/// A built server, cheap to clone. Serve it with a transport, or open sessions on it directly.
+#[derive(Clone)]
+pub struct Server {
+    pub(super) shared: Arc<Shared>,
+}
+
+pub(super) struct Shared {
+    pub(super) info: Implementation,
+    pub(super) instructions: Option<String>,
+    /// The builder's state, for tools added later (`Server::add_tool`).
+    pub(super) state: Arc<dyn Any + Send + Sync>,
+    pub(super) reject_unknown: bool,
+    /// Swapped whole on every change; a call holds the set it started with.
+    pub(super) tools: RwLock<Arc<ToolSet>>,
+    /// Bumped on every change of the tool set; sessions watch it to send `list_changed`.
+    pub(super) tool_changes: watch::Sender<u64>,
+    /// Resources, templates and prompts (fixed once built).
+    pub(super) catalog: Catalog,
+    /// The URIs that changed, for subscribed sessions.
+    pub(super) resource_updates: ResourceUpdates,
+    pub(super) argument_errors: ArgumentErrorChannel,
+    pub(super) page_size: usize,
+    pub(super) tool_timeout: Option<Duration>,
+    pub(super) list_ttl: Duration,
+    pub(super) client_request_timeout: Duration,
+    /// Signs 2026-07-28 `requestState`s.
+    pub(super) state_key: StateKey,
+    /// Cancelled when the server begins to shut down: long-lived streams end gracefully.
+    pub(super) shutdown: CancellationToken,
+}
+
+/// A handle to a [`Server`] that does not keep it alive, for state that needs its server (a tool
+/// that adds tools) without a reference cycle.
+#[derive(Clone, Default)]
+pub struct WeakServer(std::sync::Weak<Shared>);
+
+impl std::fmt::Debug for WeakServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WeakServer")
+    }
+}
+
+impl WeakServer {
+    /// The server, while it exists.
+    pub fn upgrade(&self) -> Option<Server> {
+        self.0.upgrade().map(|shared| Server { shared })
+    }
+}
+
+impl Server {
+    /// A handle that does not keep the server alive.
+    pub fn downgrade(&self) -> WeakServer {
+        WeakServer(Arc::downgrade(&self.shared))
+    }
+
+    /// The server's name and version, as sent in `serverInfo`.
+    pub fn info(&self) -> &Implementation {
+        &self.shared.info
+    }
+
+    /// The tools' descriptors, in registration order.
+    pub fn tools(&self) -> Vec<ToolDescriptor> {
+        self.tool_set()
+            .tools
+            .iter()
+            .map(|tool| tool.descriptor.clone())
+            .collect()
+    }
+
+    pub(super) fn tool_set(&self) -> Arc<ToolSet> {
+        Arc::clone(
+            &self
+                .shared
+                .tools
+                .read()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
+    }
+
+    /// Adds a tool to the running server and tells every client that listens
+    /// (`notifications/tools/list_changed`). `S` must be the state type the server was built with.
+    pub fn add_tool<S: Send + Sync + 'static>(&self, def: ToolDef<S>) -> Result<(), Error> {
+        let name = def.meta.name;
+        let state = Arc::clone(&self.shared.state)
+            .downcast::<S>()
+            .map_err(|_| Error::StateMismatch(name.to_owned()))?;
+        let tool = RegisteredTool::new(def, &state, self.shared.reject_unknown)?;
+        {
+            let mut tools = self.write_tools();
+            let mut changed = ToolSet::clone(&tools);
+            changed.insert(tool)?;
+            *tools = Arc::new(changed);
+        }
+        self.shared
+            .tool_changes
+            .send_modify(|generation| *generation += 1);
+        Ok(())
+    }
+
+    /// Removes a tool from the running server (calls in flight finish) and tells every client
+    /// that listens. Returns whether there was such a tool.
+    pub fn remove_tool(&self, name: &str) -> bool {
+        {
+            let mut tools = self.write_tools();
+            let Some(rest) = tools.without(name) else {
+                return false;
+            };
+            *tools = Arc::new(rest);
+        }
+        self.shared
+            .tool_changes
+            .send_modify(|generation| *generation += 1);
+        true
+    }
+
+    fn write_tools(&self) -> std::sync::RwLockWriteGuard<'_, Arc<ToolSet>> {
+        self.shared
+            .tools
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The capabilities the server declares in `initialize` and `server/discover`: tools and
+    /// logging always, resources, prompts and completions when it has them.
+    pub fn capabilities(&self) -> serde_json::Value {
+        let mut capabilities = serde_json::json!({"tools": {"listChanged": true}, "logging": {}});
+        self.shared.catalog.capabilities(&mut capabilities);
+        capabilities
+    }
+
+    /// Tells every client subscribed to `uri` that the resource changed
+    /// (`notifications/resources/updated`: legacy sessions that sent `resources/subscribe`,
+    /// 2026-07-28 `subscriptions/listen` streams that named the URI).
+    pub fn notify_resource_updated(&self, uri: &str) {
+        self.shared.resource_updates.notify(uri);
+    }
+
+    pub(crate) fn watch_resources(&self) -> broadcast::Receiver<Arc<str>> {
+        self.shared.resource_updates.subscribe()
+    }
+
+    /// Ends long-lived streams (`subscriptions/listen` gets its closing result); transports call
+    /// this when they begin a graceful shutdown.
+    pub fn begin_shutdown(&self) {
+        self.shared.shutdown.cancel();
+    }
+
+    /// Completes when [`Server::begin_shutdown`] is called.
+    pub async fn shutting_down(&self) {
+        self.shared.shutdown.cancelled().await
+    }
+
+    /// How long 2026-07-28 clients may cache list results, in `ttlMs`.
+    pub(super) fn list_ttl_ms(&self) -> u64 {
+        u64::try_from(self.shared.list_ttl.as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// A receiver that changes whenever the tool set does.
+    pub(crate) fn watch_tools(&self) -> watch::Receiver<u64> {
+        self.shared.tool_changes.subscribe()
+    }
+}

@@ -1,0 +1,197 @@
+//! The invocation runner: one way to run any handler (a tool, a resource read, a prompt, a
+//! completion hook).
+//!
+//! It admits the call, builds its [`Ctx`], registers it as in flight (so cancellation reaches
+//! it), runs it inside the catch-all with its time limit, stops it to ask the client (2026-07-28
+//! Multi Round-Trip Requests), and writes its outcome record. The method only says how the
+//! handler's value is answered.
+//!
+//! **Architecture Invariant:** no handler runs outside [`Exchange::invoke`]; admission (scopes,
+//! per-tool limits) and outcome consumers (logs, metrics, spans) plug in here, once for all.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use serde_json::Value;
+
+use super::exchange::{Exchange, Reply};
+use super::outcome::{Outcome, Record};
+use super::panic_guard::Guarded;
+use crate::context::Ctx;
+use crate::context::mrtr::{CallBinding, InputRound};
+use crate::context::{ClientLink, CtxParts};
+use crate::protocol::jsonrpc::{ErrorObject, RequestId, Response};
+
+/// What to run besides the handler: its record (kind and name), its time limit, and on
+/// 2026-07-28 the input round it may stop to ask the client in.
+pub(super) struct Invocation {
+    pub(super) record: Record,
+    pub(super) timeout: Option<Duration>,
+    pub(super) round: Option<Round>,
+}
+
+/// A 2026-07-28 request's Multi Round-Trip state: the answers it brought, and what its
+/// `requestState` is bound to.
+pub(super) struct Round {
+    pub(super) input: Arc<InputRound>,
+    pub(super) binding: CallBinding,
+}
+
+/// How a handler that was not cancelled, and did not stop to ask the client, ended.
+pub(super) enum Ended<T> {
+    Ran(T),
+    Panicked,
+    TimedOut(Duration),
+}
+
+/// Why a call is refused before its handler runs. None exist yet: scopes and per-tool rate
+/// limits add theirs here, and [`Exchange::invoke`] answers them.
+pub(super) enum Refusal {}
+
+/// How the runner stopped waiting.
+enum Stop<T> {
+    Cancelled,
+    NeedsInput,
+    Ended(Ended<T>),
+}
+
+impl Exchange<'_> {
+    /// Runs `handler` with a fresh [`Ctx`] and answers with what `answer` makes of its end;
+    /// cancellation (no answer) and input rounds (`input_required`) are answered here.
+    pub(super) fn invoke<T: Send + 'static>(
+        mut self,
+        invocation: Invocation,
+        handler: impl FnOnce(Ctx) -> BoxFuture<'static, T>,
+        answer: impl FnOnce(Ended<T>, &mut Record, RequestId) -> Response + Send + 'static,
+    ) -> Reply {
+        if let Err(refusal) = self.admit(&invocation) {
+            match refusal {}
+        }
+        let Invocation {
+            mut record,
+            timeout,
+            round,
+        } = invocation;
+        let session = Arc::clone(self.session);
+        let id = self.id.clone();
+        let cancellation = session.begin_request(&id);
+        let channel = session.request_sink(
+            self.version,
+            self.meta.progress_token.take(),
+            self.meta.log_level,
+            self.sink,
+        );
+        let client = match &round {
+            Some(round) => ClientLink::Rounds(Arc::clone(&round.input)),
+            None if self.version.is_modern() => {
+                ClientLink::Detached(std::mem::take(&mut self.meta.client_capabilities))
+            }
+            None => ClientLink::Session {
+                peer: Arc::clone(&session.peer),
+                timeout: self.shared().client_request_timeout,
+            },
+        };
+        let ctx = Ctx::from(CtxParts {
+            request_id: id.clone(),
+            protocol_version: self.version,
+            cancellation: cancellation.clone(),
+            channel: Arc::clone(&channel),
+            client,
+            extensions: Arc::clone(self.extensions),
+        });
+        // The catch-all: a panic anywhere in narrowing or in the handler's future is an answer.
+        let run = AssertUnwindSafe(Guarded(handler(ctx))).catch_unwind();
+        Reply::Later(Box::pin(async move {
+            let limited = async {
+                match timeout {
+                    Some(limit) => tokio::time::timeout(limit, run).await.ok(),
+                    None => Some(run.await),
+                }
+            };
+            let needs_input = async {
+                match &round {
+                    Some(round) => round.input.interrupted().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let stop = tokio::select! {
+                biased;
+                // Cancellation (basic/utilities/cancellation): the receiver SHOULD stop
+                // processing and not send a response for the cancelled request.
+                () = cancellation.cancelled() => Stop::Cancelled,
+                finished = limited => Stop::Ended(match finished {
+                    Some(Ok(value)) => Ended::Ran(value),
+                    // The payload may hold anything the handler had in hand: dropped unread.
+                    Some(Err(_panic_payload)) => Ended::Panicked,
+                    None => Ended::TimedOut(timeout.unwrap_or_default()),
+                }),
+                // Polled after the run, so every request of the poll that stopped it is noted.
+                () = needs_input => Stop::NeedsInput,
+            };
+            // A handler that saw the cancellation first (through its `Ctx`) may have finished
+            // in the same poll: a cancelled call is answered by nobody, whoever noticed first.
+            let stop = match cancellation.is_cancelled() {
+                true => Stop::Cancelled,
+                false => stop,
+            };
+            // Progress: notifications MUST stop after completion.
+            channel.finish();
+            if let Some(round) = &round {
+                round.input.end();
+            }
+            session.end_request(&id);
+            let response = match stop {
+                Stop::Cancelled => {
+                    record.finish(Outcome::Cancelled);
+                    return None;
+                }
+                Stop::NeedsInput => {
+                    let Some(round) = &round else {
+                        unreachable!("only a 2026-07-28 request stops for input")
+                    };
+                    let key = &session.server.shared.state_key;
+                    let response = round.input.answer(id, key, &round.binding);
+                    record.set(match response.outcome.is_ok() {
+                        true => Outcome::InputRequired,
+                        false => Outcome::InvalidParams("InputResponses"),
+                    });
+                    response
+                }
+                Stop::Ended(ended) => answer(ended, &mut record, id),
+            };
+            record.write();
+            Some(response)
+        }))
+    }
+
+    /// On 2026-07-28 the Multi Round-Trip state a request brings (`inputResponses` and its
+    /// signed `requestState`), bound to `binding`; on legacy versions none (requests to the
+    /// client are sent and awaited there). A state that does not verify is -32602.
+    pub(super) fn open_round(
+        &mut self,
+        binding: CallBinding,
+        input_responses: Option<Value>,
+        request_state: Option<Value>,
+    ) -> Result<Option<Round>, ErrorObject> {
+        if !self.version.is_modern() {
+            return Ok(None);
+        }
+        // basic/patterns/mrtr: on 2026-07-28 servers MUST use Multi Round-Trip Requests
+        // instead of sending requests to the client; the retried request brings the answers.
+        let capabilities = std::mem::take(&mut self.meta.client_capabilities);
+        let key = &self.shared().state_key;
+        let input = InputRound::open(key, &binding, capabilities, input_responses, request_state)?;
+        Ok(Some(Round {
+            input: Arc::new(input),
+            binding,
+        }))
+    }
+
+    /// The admission step: whether this call may run at all.
+    fn admit(&self, _invocation: &Invocation) -> Result<(), Refusal> {
+        Ok(())
+    }
+}

@@ -1,0 +1,264 @@
+//! `tools/list` and `tools/call`: params, validation against the advertised schema, the error
+//! contract, and the shape of results.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+use tracing::Instrument;
+use tracing::field::Empty;
+
+use crate::context::mrtr::CallBinding;
+use crate::failure::ToolFailure;
+use crate::protocol::ProtocolVersion;
+use crate::protocol::jsonrpc::{ErrorObject, INVALID_PARAMS, RequestId, Response};
+use crate::protocol::messages::{CallToolResult, Content};
+use crate::server::exchange::{Exchange, Reply};
+use crate::server::handle::ArgumentErrorChannel;
+use crate::server::invoke::{Ended, Invocation};
+use crate::server::outcome::{Kind, Outcome, Record, UNKNOWN};
+use crate::server::pagination::{page_bounds, page_result};
+use crate::server::registry::RegisteredTool;
+use crate::tool::{ToolArgs, ToolOutcome, ToolOutput};
+use crate::validate::Violation;
+
+use super::missing_capability;
+
+/// `_meta` key of an `isError` result that carries `{code, message, violations}` for a tool whose
+/// output schema leaves no room for it in `structuredContent`.
+pub const ARGUMENT_ERROR_META_KEY: &str = "rs.mcp-runtime/error";
+
+pub(in crate::server) fn list(exchange: Exchange<'_>) -> Reply {
+    let tools = exchange.server().tool_set();
+    let tools = &tools.tools;
+    let (start, end) =
+        match page_bounds(exchange.params(), tools.len(), exchange.shared().page_size) {
+            Ok(bounds) => bounds,
+            Err(error) => return exchange.error(error),
+        };
+    let version = exchange.version;
+    let page: Vec<Value> = tools[start..end]
+        .iter()
+        .map(|tool| tool.descriptor.to_json(version))
+        .collect();
+    let len = tools.len();
+    exchange.result(page_result("tools", page, end, len))
+}
+
+/// Runs a call inside its `tool_call` span (a child of the request span): the span carries
+/// `tool_name`, `outcome` and `duration_ms`, for tracing exporters such as OpenTelemetry.
+pub(in crate::server) fn call(exchange: Exchange<'_>) -> Reply {
+    // `principal_hash` stays empty until transports authenticate; `otel.status_code` marks
+    // failed calls for tracing backends.
+    let span = tracing::info_span!(
+        "tool_call",
+        tool_name = Empty,
+        outcome = Empty,
+        duration_ms = Empty,
+        principal_hash = Empty,
+        otel.status_code = Empty
+    );
+    let _entered = span.enter();
+    match start(exchange) {
+        Reply::Later(call) => Reply::Later(Box::pin(call.instrument(span.clone()))),
+        reply => reply,
+    }
+}
+
+fn start(mut exchange: Exchange<'_>) -> Reply {
+    let mut record = Record::start(Kind::Tool, UNKNOWN);
+    let params = match call_params(exchange.params.take()) {
+        Ok(params) => params,
+        Err(why) => {
+            record.finish(Outcome::InvalidParams("InvalidParams"));
+            return exchange.invalid_params(why);
+        }
+    };
+    let tools = exchange.server().tool_set();
+    let Some(tool) = tools.get(&params.name).map(Arc::clone) else {
+        record.finish(Outcome::InvalidParams("UnknownTool"));
+        let why = format!("unknown tool `{}`", params.name);
+        return exchange.invalid_params(&why);
+    };
+    record.named(tool.name);
+    let arguments = Value::Object(params.arguments);
+    let violations = tool.validator.violations(&arguments);
+    let channel = exchange.shared().argument_errors;
+    if !violations.is_empty() {
+        record.finish(Outcome::InvalidParams("InvalidArguments"));
+        let response = invalid_arguments(exchange.id, &tool, exchange.version, channel, violations);
+        return Reply::Now(response);
+    }
+    let Value::Object(arguments) = arguments else {
+        unreachable!("built as an object above")
+    };
+    let binding = CallBinding::new(&tool.descriptor.name, &arguments);
+    let round = match exchange.open_round(binding, params.input_responses, params.request_state) {
+        Ok(round) => round,
+        Err(error) => {
+            record.finish(Outcome::InvalidParams("InputResponses"));
+            return exchange.error(error);
+        }
+    };
+    let version = exchange.version;
+    let invocation = Invocation {
+        record,
+        timeout: tool.timeout.or(exchange.shared().tool_timeout),
+        round,
+    };
+    let handler = {
+        let tool = Arc::clone(&tool);
+        move |ctx| (tool.call)(ctx, ToolArgs::new(arguments))
+    };
+    exchange.invoke(invocation, handler, move |ended, record, id| {
+        let result = match ended {
+            Ended::TimedOut(limit) => {
+                let error_id = record.fail(Outcome::Timeout);
+                CallToolResult::error_text(format!(
+                    "The tool did not finish within {} (error id: {error_id}).",
+                    crate::failure::human_duration(limit)
+                ))
+            }
+            Ended::Panicked => internal_error_result(&record.fail(Outcome::Panic)),
+            Ended::Ran(ToolOutcome::InvalidArguments(violations)) => {
+                record.set(Outcome::InvalidParams("Narrowing"));
+                return invalid_arguments(id, &tool, version, channel, violations);
+            }
+            Ended::Ran(ToolOutcome::Output(ToolOutput::Failure(
+                ToolFailure::MissingCapability {
+                    capability,
+                    message,
+                },
+            ))) if version.is_modern() => {
+                record.set(Outcome::MissingCapability);
+                let error = missing_capability(capability, message.into_owned());
+                return Response::error(Some(id), error);
+            }
+            Ended::Ran(ToolOutcome::Output(output)) => tool_result(&tool, output, record),
+        };
+        Response::result(id, result.into_json(version))
+    })
+}
+
+/// Bad arguments: code -32602 with every violation, on the channel the version calls for.
+fn invalid_arguments(
+    id: RequestId,
+    tool: &RegisteredTool,
+    version: ProtocolVersion,
+    channel: ArgumentErrorChannel,
+    violations: Vec<Violation>,
+) -> Response {
+    let message = format!("Invalid arguments for tool `{}`", tool.descriptor.name);
+    let as_tool_result = match channel {
+        ArgumentErrorChannel::ByVersion => version.reports_bad_arguments_as_tool_errors(),
+        ArgumentErrorChannel::JsonRpcError => false,
+        ArgumentErrorChannel::ToolResult => true,
+    };
+    if !as_tool_result {
+        let data = json!({ "violations": violations });
+        return Response::error(
+            Some(id),
+            ErrorObject::new(INVALID_PARAMS, format!("Invalid params: {message}")).with_data(data),
+        );
+    }
+    // 2025-11-25, tools "Error Handling": input validation errors are tool execution errors,
+    // so that the model can read them and correct its call.
+    let mut text = format!("{message}:");
+    for violation in &violations {
+        let at = if violation.path.is_empty() {
+            "(arguments)"
+        } else {
+            violation.path.as_str()
+        };
+        text.push_str(&format!("\n- {at}: {}", violation.message));
+    }
+    let error = json!({ "code": INVALID_PARAMS, "message": message, "violations": violations });
+    // Tools, "Structured Content": with an output schema, structured results MUST conform
+    // to it, and clients check (the TypeScript SDK rejects the whole result otherwise). So
+    // a tool with an output schema gets the error in `_meta`, not in `structuredContent`.
+    let (structured_content, meta) = match tool.descriptor.output_schema {
+        None => (Some(json!({ "error": error })), None),
+        Some(_) => (None, Some(json!({ ARGUMENT_ERROR_META_KEY: error }))),
+    };
+    let result = CallToolResult {
+        content: vec![Content::text(text)],
+        structured_content,
+        is_error: true,
+        meta,
+    };
+    Response::result(id, result.into_json(version))
+}
+
+/// What `tools/call` params hold.
+struct CallParams {
+    name: String,
+    arguments: Map<String, Value>,
+    /// 2026-07-28, Multi Round-Trip Requests: answers to the server's requests, and the state it
+    /// asked to have echoed.
+    input_responses: Option<Value>,
+    request_state: Option<Value>,
+}
+
+/// Reads `{name, arguments?}`; anything else is the wrong shape for `tools/call`.
+fn call_params(params: Option<Value>) -> Result<CallParams, &'static str> {
+    let Some(Value::Object(mut params)) = params else {
+        return Err("`tools/call` needs an object with `name` and `arguments`");
+    };
+    let name = match params.remove("name") {
+        Some(Value::String(name)) => name,
+        _ => return Err("`name` must be a string"),
+    };
+    let arguments = match params.remove("arguments") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(arguments)) => arguments,
+        Some(_) => return Err("`arguments` must be an object"),
+    };
+    Ok(CallParams {
+        name,
+        arguments,
+        input_responses: params.remove("inputResponses"),
+        request_state: params.remove("requestState"),
+    })
+}
+
+/// A handler's output as a tool result, with its outcome recorded.
+fn tool_result(tool: &RegisteredTool, output: ToolOutput, record: &mut Record) -> CallToolResult {
+    match output {
+        ToolOutput::Result(result) => {
+            record.set(match result.is_error {
+                true => Outcome::ToolError,
+                false => Outcome::Ok,
+            });
+            result
+        }
+        ToolOutput::Structured(value) => {
+            // Tools "Structured Content": a tool returning structured content SHOULD also return
+            // it serialised in a text block, for clients that only read `content`.
+            let text = value.to_string();
+            let structured = match tool.wrap_output {
+                true => json!({ "result": value }),
+                false => value,
+            };
+            CallToolResult {
+                content: vec![Content::text(text)],
+                structured_content: Some(structured),
+                is_error: false,
+                meta: None,
+            }
+        }
+        ToolOutput::Failure(
+            ToolFailure::UserFacing(message) | ToolFailure::MissingCapability { message, .. },
+        ) => {
+            record.set(Outcome::ToolError);
+            CallToolResult::error_text(message)
+        }
+        ToolOutput::Failure(ToolFailure::Internal { type_name }) => {
+            internal_error_result(&record.fail(Outcome::Internal(type_name)))
+        }
+    }
+}
+
+fn internal_error_result(error_id: &str) -> CallToolResult {
+    CallToolResult::error_text(format!(
+        "The tool failed with an internal error (error id: {error_id})."
+    ))
+}

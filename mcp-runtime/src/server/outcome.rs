@@ -1,0 +1,210 @@
+//! The outcome record: how one invocation of a handler ended, written once as its log line (and
+//! as the fields of its `tool_call` span, for tracing exporters). Metrics read the same record.
+//!
+//! **Architecture Invariant:** a record holds names, classes, codes, an error id and a duration;
+//! never an argument, a result, an error message or a panic payload.
+
+use std::time::Instant;
+
+use super::panic_guard;
+use crate::protocol::jsonrpc::{
+    INTERNAL_ERROR, INVALID_PARAMS, MISSING_REQUIRED_CLIENT_CAPABILITY,
+};
+
+/// The name recorded for a handler the server does not have: the client chose it, so it is not
+/// written verbatim.
+pub(super) const UNKNOWN: &str = "<unknown>";
+
+/// What kind of handler ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Kind {
+    Tool,
+    Resource,
+    Prompt,
+    Completion,
+}
+
+impl Kind {
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            Kind::Tool => "tool",
+            Kind::Resource => "resource",
+            Kind::Prompt => "prompt",
+            Kind::Completion => "completion",
+        }
+    }
+}
+
+/// How an invocation ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Outcome {
+    Ok,
+    /// A [`ToolError`](crate::ToolError): its message was shown.
+    ToolError,
+    /// Any other error, by its type name.
+    Internal(&'static str),
+    /// Refused before or while narrowing the arguments, by class.
+    InvalidParams(&'static str),
+    NotFound,
+    Panic,
+    Timeout,
+    Cancelled,
+    /// 2026-07-28: stopped to ask the client (`input_required`).
+    InputRequired,
+    /// 2026-07-28: the handler needed a capability the client did not declare (-32021).
+    MissingCapability,
+}
+
+impl Outcome {
+    /// Whether the handler failed on the server's side (an error line, an error span status).
+    fn is_failure(self) -> bool {
+        matches!(
+            self,
+            Outcome::Internal(_) | Outcome::Panic | Outcome::Timeout
+        )
+    }
+
+    /// `(outcome, error_code, error_class)` of a tool call's line.
+    fn tool_fields(self) -> (&'static str, Option<i32>, Option<&'static str>) {
+        match self {
+            Outcome::Ok => ("ok", None, None),
+            Outcome::ToolError => ("tool_error", None, Some("ToolError")),
+            Outcome::Internal(type_name) => ("tool_error", Some(INTERNAL_ERROR), Some(type_name)),
+            Outcome::InvalidParams(class) => ("invalid_params", Some(INVALID_PARAMS), Some(class)),
+            Outcome::NotFound => ("invalid_params", Some(INVALID_PARAMS), Some("NotFound")),
+            Outcome::Panic => ("panic", Some(INTERNAL_ERROR), Some("panic")),
+            Outcome::Timeout => ("timeout", Some(INTERNAL_ERROR), Some("timeout")),
+            Outcome::Cancelled => ("cancelled", None, Some("cancelled")),
+            Outcome::InputRequired => ("input_required", None, None),
+            Outcome::MissingCapability => (
+                "missing_capability",
+                Some(MISSING_REQUIRED_CLIENT_CAPABILITY),
+                Some("MissingCapability"),
+            ),
+        }
+    }
+
+    /// `(outcome, error_class)` of a resource, prompt or completion line.
+    fn handler_fields(self) -> (&'static str, Option<&'static str>) {
+        match self {
+            Outcome::Ok => ("ok", None),
+            Outcome::ToolError => ("error", Some("ToolError")),
+            Outcome::Internal(type_name) => ("error", Some(type_name)),
+            Outcome::InvalidParams(_) => ("invalid_params", None),
+            Outcome::NotFound => ("not_found", None),
+            Outcome::Panic => ("panic", Some("panic")),
+            Outcome::Timeout => ("timeout", Some("timeout")),
+            Outcome::Cancelled => ("cancelled", None),
+            Outcome::InputRequired => ("input_required", None),
+            Outcome::MissingCapability => ("missing_capability", None),
+        }
+    }
+}
+
+/// One invocation's record, from the moment its request was read.
+#[derive(Debug)]
+pub(super) struct Record {
+    kind: Kind,
+    name: &'static str,
+    started: Instant,
+    outcome: Outcome,
+    error_id: Option<String>,
+}
+
+impl Record {
+    pub(super) fn start(kind: Kind, name: &'static str) -> Self {
+        Record {
+            kind,
+            name,
+            started: Instant::now(),
+            outcome: Outcome::Ok,
+            error_id: None,
+        }
+    }
+
+    pub(super) fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// Names the handler once it is known (a record starts before the name is read).
+    pub(super) fn named(&mut self, name: &'static str) {
+        self.name = name;
+    }
+
+    pub(super) fn set(&mut self, outcome: Outcome) {
+        self.outcome = outcome;
+    }
+
+    /// Sets a server-side failure and returns the error id the client is shown for it.
+    pub(super) fn fail(&mut self, outcome: Outcome) -> String {
+        let error_id = crate::ids::random_id();
+        self.outcome = outcome;
+        self.error_id = Some(error_id.clone());
+        error_id
+    }
+
+    /// Sets `outcome` and writes the record.
+    pub(super) fn finish(mut self, outcome: Outcome) {
+        self.outcome = outcome;
+        self.write();
+    }
+
+    /// The log line (and, for a tool, the `tool_call` span's fields).
+    pub(super) fn write(&self) {
+        let duration_ms = self.started.elapsed().as_millis() as u64;
+        let failed = self.outcome.is_failure();
+        let panic_location = (self.outcome == Outcome::Panic)
+            .then(panic_guard::take_location)
+            .flatten();
+        let (name, error_id) = (self.name, self.error_id.as_deref());
+        if self.kind != Kind::Tool {
+            let (outcome, error_class) = self.outcome.handler_fields();
+            let handler = self.kind.as_str();
+            match (failed, error_class) {
+                (true, _) => tracing::error!(
+                    handler,
+                    name,
+                    duration_ms,
+                    outcome,
+                    error_class,
+                    error_id,
+                    panic_location,
+                    "handler"
+                ),
+                (false, Some(error_class)) => {
+                    tracing::info!(handler, name, duration_ms, outcome, error_class, "handler")
+                }
+                (false, None) => tracing::info!(handler, name, duration_ms, outcome, "handler"),
+            }
+            return;
+        }
+        let (outcome, error_code, error_class) = self.outcome.tool_fields();
+        let span = tracing::Span::current();
+        span.record("tool_name", name);
+        span.record("outcome", outcome);
+        // As i64: tracing-opentelemetry exports u64 fields as strings.
+        span.record("duration_ms", duration_ms as i64);
+        if failed {
+            span.record("otel.status_code", "ERROR");
+            tracing::error!(
+                tool_name = name,
+                duration_ms,
+                outcome,
+                error_code,
+                error_class,
+                error_id,
+                panic_location,
+                "tool call"
+            );
+        } else {
+            tracing::info!(
+                tool_name = name,
+                duration_ms,
+                outcome,
+                error_code,
+                error_class,
+                "tool call"
+            );
+        }
+    }
+}
