@@ -118,6 +118,7 @@ pub async fn serve(server: Server, options: HttpOptions) -> Result<(), Error> {
     let listener = TcpListener::bind(options.bind).await?;
     let address = listener.local_addr()?;
     tracing::info!(addr = %address, path = %options.path, stateless = options.stateless, "listening");
+    let limits = connections::Limits::of(&options);
     let app = router(server.clone(), options);
     let shutdown = async move {
         shutdown_signal().await;
@@ -126,7 +127,7 @@ pub async fn serve(server: Server, options: HttpOptions) -> Result<(), Error> {
     };
     // Its end flushes exported telemetry (feature `otel`).
     let span = tracing::info_span!("serve");
-    connections::serve(listener, app, shutdown)
+    connections::serve(listener, app, limits, shutdown)
         .instrument(span)
         .await;
     Ok(())

@@ -25,6 +25,21 @@ pub struct HttpOptions {
     pub allowed_origins: Vec<String>,
     /// Largest accepted request body (`MCP_MAX_BODY_BYTES`, default 4 MiB).
     pub max_body_bytes: usize,
+    /// Connections served at once (`MCP_MAX_CONNECTIONS`, default 20,000: the 10,000 streams
+    /// `MCP_MAX_STREAMS` allows, each with a connection for its client's POSTs). On Linux it is
+    /// lowered to the open-file limit less 128. Past it a new connection is answered 503 with
+    /// `Retry-After` and closed.
+    pub max_connections: usize,
+    /// A request's head must arrive within this (`MCP_HEADER_READ_TIMEOUT`, default 10s), timed
+    /// from the connection's start for its first request and from the first byte for later
+    /// ones; else the connection is closed.
+    pub header_read_timeout: Duration,
+    /// A request's whole body must arrive within this of its head (`MCP_BODY_READ_TIMEOUT`,
+    /// default 30s); else it is answered 408 and the connection is closed.
+    pub body_read_timeout: Duration,
+    /// A connection with no request in flight and no response being sent is closed once it has
+    /// been silent this long (`MCP_IDLE_TIMEOUT`, default 60s).
+    pub idle_timeout: Duration,
     /// Legacy sessions held at once (`MCP_MAX_SESSIONS`, default 10,000).
     pub max_sessions: usize,
     /// A session unused this long is closed (`MCP_SESSION_IDLE`, default 1h).
@@ -63,6 +78,10 @@ impl Default for HttpOptions {
             allowed_hosts: Vec::new(),
             allowed_origins: Vec::new(),
             max_body_bytes: 4 * 1024 * 1024,
+            max_connections: 20_000,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
             max_sessions: 10_000,
             session_idle: Duration::from_secs(3600),
             session_sweep: Duration::from_secs(300),
@@ -114,6 +133,14 @@ impl HttpOptions {
         set!("MCP_ALLOWED_HOSTS", allowed_hosts, list);
         set!("MCP_ALLOWED_ORIGINS", allowed_origins, list);
         set!("MCP_MAX_BODY_BYTES", max_body_bytes, positive);
+        set!("MCP_MAX_CONNECTIONS", max_connections, positive);
+        set!(
+            "MCP_HEADER_READ_TIMEOUT",
+            header_read_timeout,
+            parse_duration
+        );
+        set!("MCP_BODY_READ_TIMEOUT", body_read_timeout, parse_duration);
+        set!("MCP_IDLE_TIMEOUT", idle_timeout, parse_duration);
         set!("MCP_MAX_SESSIONS", max_sessions, positive);
         set!("MCP_SESSION_IDLE", session_idle, parse_duration);
         set!("MCP_SESSION_SWEEP", session_sweep, parse_duration);
@@ -196,12 +223,15 @@ mod tests {
             "MCP_STATELESS" => Some("maybe".to_owned()),
             "MCP_SSE_HEARTBEAT" => Some("0s".to_owned()),
             "MCP_MAX_SESSIONS" => Some("-3".to_owned()),
+            "MCP_MAX_CONNECTIONS" => Some("0".to_owned()),
+            "MCP_HEADER_READ_TIMEOUT" => Some("10".to_owned()),
+            "MCP_IDLE_TIMEOUT" => Some("0ms".to_owned()),
             _ => None,
         };
         let Err(Error::Config(problems)) = HttpOptions::from_lookup(env) else {
             panic!("bad variables must fail")
         };
-        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert_eq!(problems.len(), 7, "{problems:?}");
         assert!(problems[0].starts_with("MCP_BIND=\"localhost\""));
     }
 
@@ -212,9 +242,17 @@ mod tests {
             "MCP_STATELESS" => Some("true".to_owned()),
             "MCP_SSE_HEARTBEAT" => Some("250ms".to_owned()),
             "MCP_ALLOWED_HOSTS" => Some("MCP.example.com, proxy:8443".to_owned()),
+            "MCP_MAX_CONNECTIONS" => Some("900".to_owned()),
+            "MCP_HEADER_READ_TIMEOUT" => Some("2s".to_owned()),
+            "MCP_BODY_READ_TIMEOUT" => Some("1m".to_owned()),
+            "MCP_IDLE_TIMEOUT" => Some("1500ms".to_owned()),
             _ => None,
         };
         let options = HttpOptions::from_lookup(env).unwrap();
+        assert_eq!(options.max_connections, 900);
+        assert_eq!(options.header_read_timeout, Duration::from_secs(2));
+        assert_eq!(options.body_read_timeout, Duration::from_secs(60));
+        assert_eq!(options.idle_timeout, Duration::from_millis(1500));
         assert!(options.stateless);
         assert_eq!(options.heartbeat, Duration::from_millis(250));
         assert_eq!(options.allowed_hosts, ["mcp.example.com", "proxy:8443"]);
