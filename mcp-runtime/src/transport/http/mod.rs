@@ -9,6 +9,7 @@
 //! [`router`] gives an `axum::Router` to nest into an application (add tower layers to it);
 //! [`serve`] binds and serves it with `TCP_NODELAY` and a graceful shutdown on SIGTERM/Ctrl-C.
 
+mod connection_limits;
 mod connections;
 mod guard;
 mod lazy;
