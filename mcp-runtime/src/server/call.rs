@@ -27,7 +27,7 @@ use crate::protocol::jsonrpc::{
 use crate::protocol::messages::{CallToolResult, Content};
 use crate::protocol::meta::RequestMeta;
 use crate::tool::{ToolArgs, ToolFailure, ToolOutcome, ToolOutput};
-use crate::validate::Violation;
+use crate::validate::{Violation, clipped};
 
 /// `_meta` key of an `isError` result that carries `{code, message, violations}` for a tool whose
 /// output schema leaves no room for it in `structuredContent`.
@@ -184,7 +184,7 @@ impl Session {
             );
             let error = ErrorObject::new(
                 INVALID_PARAMS,
-                format!("Invalid params: unknown tool `{name}`"),
+                format!("Invalid params: unknown tool `{}`", clipped(&name)),
             );
             return Answer::Ready(Response::error(Some(id), error));
         };

@@ -19,6 +19,7 @@ use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{ErrorObject, INVALID_PARAMS, RequestId, Response};
 use crate::protocol::meta::RequestMeta;
 use crate::text_args::TextArgs;
+use crate::validate::clipped;
 
 impl Session {
     pub(super) fn list_prompts(
@@ -79,7 +80,8 @@ impl Session {
         let Some(prompt) = self.server.shared.catalog.prompt(name) else {
             log_handler("prompt", "<unknown>", started, "invalid_params");
             // server/prompts, "Error Handling": an invalid prompt name is -32602.
-            return Answer::Ready(invalid_params(id, &format!("unknown prompt `{name}`")));
+            let message = format!("unknown prompt `{}`", clipped(name));
+            return Answer::Ready(invalid_params(id, &message));
         };
         let name = prompt.meta.name;
         if let Some(unknown) = arguments
@@ -87,7 +89,7 @@ impl Session {
             .find(|key| !prompt.params.iter().any(|param| param.name == key.as_str()))
         {
             log_handler("prompt", name, started, "invalid_params");
-            let message = format!("prompt `{name}` has no argument `{unknown}`");
+            let message = format!("prompt `{name}` has no argument `{}`", clipped(unknown));
             return Answer::Ready(invalid_params(id, &message));
         }
         // 2026-07-28: a prompt asks the client through Multi Round-Trip Requests, as a tool does
@@ -180,13 +182,15 @@ impl Session {
         };
         let Some(params) = params else {
             let message = match reference {
-                Reference::Prompt(name) => format!("unknown prompt `{name}`"),
-                Reference::Template(uri) => format!("unknown resource template `{uri}`"),
+                Reference::Prompt(name) => format!("unknown prompt `{}`", clipped(&name)),
+                Reference::Template(uri) => {
+                    format!("unknown resource template `{}`", clipped(&uri))
+                }
             };
             return Answer::Ready(invalid_params(id, &message));
         };
         let Some(param) = params.iter().find(|param| param.name == request.argument) else {
-            let message = format!("no argument `{}` to complete", request.argument);
+            let message = format!("no argument `{}` to complete", clipped(&request.argument));
             return Answer::Ready(invalid_params(id, &message));
         };
         let Some(hook) = &param.complete else {

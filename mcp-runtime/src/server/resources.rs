@@ -15,6 +15,7 @@ use crate::protocol::jsonrpc::{ErrorObject, INVALID_PARAMS, RequestId, Response}
 use crate::protocol::meta::RequestMeta;
 use crate::resource::{ResourceBody, ResourceContents, ResourceOutcome, ResourceOutput};
 use crate::text_args::TextArgs;
+use crate::validate::clipped;
 
 /// Legacy versions' "Resource not found" (server/resources, "Error Handling"); 2026-07-28 uses
 /// -32602 instead.
@@ -108,10 +109,11 @@ impl Session {
                     let error = ErrorObject::new(
                         INVALID_PARAMS,
                         format!(
-                            "Invalid params: `{uri}` does not fit the resource template `{name}`"
+                            "Invalid params: `{}` does not fit the resource template `{name}`",
+                            clipped(&uri)
                         ),
                     )
-                    .with_data(json!({"uri": uri, "violations": violations}));
+                    .with_data(json!({"uri": clipped(&uri), "violations": violations}));
                     return Some(Response::error(Some(id), error));
                 }
                 HandlerEnd::Finished(ResourceOutcome::Output(output)) => output,
@@ -192,5 +194,5 @@ fn not_found(uri: &str, version: ProtocolVersion) -> ErrorObject {
         true => INVALID_PARAMS,
         false => RESOURCE_NOT_FOUND,
     };
-    ErrorObject::new(code, "Resource not found").with_data(json!({ "uri": uri }))
+    ErrorObject::new(code, "Resource not found").with_data(json!({ "uri": clipped(uri) }))
 }

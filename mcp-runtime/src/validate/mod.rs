@@ -18,6 +18,8 @@ use serde_json::{Number, Value};
 use numbers::{compare_numbers, has_duplicates, is_integer, is_multiple_of, json_equal};
 
 pub use compile::compile;
+pub use messages::MAX_QUOTED_BYTES;
+pub(crate) use messages::clipped;
 
 /// One way the arguments break the schema.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

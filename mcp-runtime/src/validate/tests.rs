@@ -386,3 +386,15 @@ fn messages_never_repeat_the_value_under_any_keyword() {
         assert!(!v.message.contains("123456789"), "{}", v.message);
     }
 }
+
+#[test]
+fn client_strings_are_quoted_clipped_on_a_character_boundary() {
+    assert_eq!(clipped("short"), "short");
+    let exact = "x".repeat(MAX_QUOTED_BYTES);
+    assert_eq!(clipped(&exact), exact);
+    let long = clipped(&"x".repeat(300)).into_owned();
+    assert_eq!(long, format!("{}…", "x".repeat(MAX_QUOTED_BYTES)));
+    // Byte 256 falls inside a two-byte character after the one-byte `a`.
+    let cut = clipped(&format!("a{}", "é".repeat(200))).into_owned();
+    assert_eq!(cut, format!("a{}…", "é".repeat(127)));
+}
