@@ -11,7 +11,7 @@ use crate::completion::TextParamSpec;
 use crate::protocol::messages::Content;
 use crate::text_args::TextArgs;
 use crate::tool::{IntoToolFailure, ToolFailure};
-use crate::validate::Violation;
+use crate::validate::Violations;
 
 /// The future a `prompts/get` runs as.
 pub type PromptFuture<'a> = Pin<Box<dyn Future<Output = PromptOutcome> + Send + 'a>>;
@@ -63,7 +63,7 @@ pub enum PromptOutcome {
     /// The handler ran and produced this.
     Output(Result<PromptMessages, ToolFailure>),
     /// The arguments could not be narrowed into the handler's types.
-    InvalidArguments(Vec<Violation>),
+    InvalidArguments(Violations),
 }
 
 /// Who speaks a prompt message.

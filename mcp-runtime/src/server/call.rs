@@ -27,7 +27,7 @@ use crate::protocol::jsonrpc::{
 use crate::protocol::messages::{CallToolResult, Content};
 use crate::protocol::meta::RequestMeta;
 use crate::tool::{ToolArgs, ToolFailure, ToolOutcome, ToolOutput};
-use crate::validate::{Violation, clipped};
+use crate::validate::{Violations, clipped};
 
 /// `_meta` key of an `isError` result that carries `{code, message, violations}` for a tool whose
 /// output schema leaves no room for it in `structuredContent`.
@@ -342,7 +342,7 @@ impl Session {
         id: RequestId,
         tool: &RegisteredTool,
         version: ProtocolVersion,
-        violations: Vec<Violation>,
+        violations: Violations,
     ) -> Response {
         let message = format!("Invalid arguments for tool `{}`", tool.descriptor.name);
         let as_tool_result = match self.server.shared.argument_errors {
@@ -351,7 +351,7 @@ impl Session {
             ArgumentErrorChannel::ToolResult => true,
         };
         if !as_tool_result {
-            let data = json!({ "violations": violations });
+            let data = violations.error_data(json!({}));
             return Response::error(
                 Some(id),
                 ErrorObject::new(INVALID_PARAMS, format!("Invalid params: {message}"))
@@ -360,16 +360,8 @@ impl Session {
         }
         // 2025-11-25, tools "Error Handling": input validation errors are tool execution errors,
         // so that the model can read them and correct its call.
-        let mut text = format!("{message}:");
-        for violation in &violations {
-            let at = if violation.path.is_empty() {
-                "(arguments)"
-            } else {
-                violation.path.as_str()
-            };
-            text.push_str(&format!("\n- {at}: {}", violation.message));
-        }
-        let error = json!({ "code": INVALID_PARAMS, "message": message, "violations": violations });
+        let text = violations.to_text(&message);
+        let error = violations.error_data(json!({ "code": INVALID_PARAMS, "message": message }));
         // Tools, "Structured Content": with an output schema, structured results MUST conform
         // to it, and clients check (the TypeScript SDK rejects the whole result otherwise). So
         // a tool with an output schema gets the error in `_meta`, not in `structuredContent`.

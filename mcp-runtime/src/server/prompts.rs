@@ -149,7 +149,7 @@ impl Session {
                             INVALID_PARAMS,
                             format!("Invalid params: invalid arguments for prompt `{name}`"),
                         )
-                        .with_data(json!({ "violations": violations })))
+                        .with_data(violations.error_data(json!({}))))
                     }
                     HandlerEnd::Finished(PromptOutcome::Output(Err(failure))) => Err(
                         handler_failure(Some(failure), version, "prompt", name, started),

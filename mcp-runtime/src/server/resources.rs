@@ -113,7 +113,7 @@ impl Session {
                             clipped(&uri)
                         ),
                     )
-                    .with_data(json!({"uri": clipped(&uri), "violations": violations}));
+                    .with_data(violations.error_data(json!({"uri": clipped(&uri)})));
                     return Some(Response::error(Some(id), error));
                 }
                 HandlerEnd::Finished(ResourceOutcome::Output(output)) => output,

@@ -24,7 +24,7 @@ use crate::protocol::client::ClientCapabilities;
 use crate::protocol::jsonrpc::RequestId;
 use crate::protocol::messages::ToolAnnotations;
 use crate::server::client_requests::ClientLink;
-use crate::validate::Violation;
+use crate::validate::Violations;
 
 /// The future a tool call runs as.
 pub type ToolFuture<'a> = Pin<Box<dyn Future<Output = ToolOutcome> + Send + 'a>>;
@@ -35,7 +35,7 @@ pub enum ToolOutcome {
     /// The handler ran and produced this.
     Output(ToolOutput),
     /// The arguments passed the schema but could not be narrowed into the handler's types.
-    InvalidArguments(Vec<Violation>),
+    InvalidArguments(Violations),
 }
 
 /// One tool of a server whose state is `S`: what `#[tool]` generates.
