@@ -74,6 +74,7 @@ pub use server::{
     ServerBuilder, UnknownArguments, WeakServer,
 };
 pub use tool::{IntoToolResult, Json, ToolDef};
+pub use validate::{MAX_LISTED_VIOLATIONS, MAX_QUOTED_BYTES};
 
 /// The calling crate's name and version as an [`Implementation`], for `serverInfo`.
 #[macro_export]

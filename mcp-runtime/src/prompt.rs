@@ -12,7 +12,7 @@ use crate::failure::{IntoToolFailure, ToolFailure};
 use crate::protocol::messages::Content;
 use crate::protocol::messages::Role;
 use crate::text_args::TextArgs;
-use crate::validate::Violation;
+use crate::validate::Violations;
 
 /// The future a `prompts/get` runs as.
 pub type PromptFuture<'a> = Pin<Box<dyn Future<Output = PromptOutcome> + Send + 'a>>;
@@ -64,7 +64,7 @@ pub enum PromptOutcome {
     /// The handler ran and produced this.
     Output(Result<PromptMessages, ToolFailure>),
     /// The arguments could not be narrowed into the handler's types.
-    InvalidArguments(Vec<Violation>),
+    InvalidArguments(Violations),
 }
 
 /// One message of a prompt.

@@ -11,21 +11,21 @@ use std::collections::HashMap;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::validate::{Violation, push_pointer_segment};
+use crate::validate::{Violations, push_pointer_segment};
 
 /// The string arguments of one request, being narrowed. Every failure is recorded, so the
 /// client hears about all of them at once.
 #[derive(Debug, Default)]
 pub struct TextArgs {
     values: HashMap<String, String>,
-    violations: Vec<Violation>,
+    violations: Violations,
 }
 
 impl TextArgs {
     pub(crate) fn new(values: HashMap<String, String>) -> Self {
         TextArgs {
             values,
-            violations: Vec::new(),
+            violations: Violations::new(),
         }
     }
 
@@ -36,10 +36,8 @@ impl TextArgs {
             return match serde_json::from_value::<T>(Value::Null) {
                 Ok(absent) => Some(absent),
                 Err(_) => {
-                    self.violations.push(Violation {
-                        path: pointer(name),
-                        keyword: "required".into(),
-                        message: format!("the required argument `{name}` is missing"),
+                    self.violations.record(&pointer(name), "required", || {
+                        format!("the required argument `{name}` is missing")
                     });
                     None
                 }
@@ -56,19 +54,18 @@ impl TextArgs {
             return Some(value);
         }
         // serde's own message repeats the value received; name the expected type instead.
-        self.violations.push(Violation {
-            path: pointer(name),
-            keyword: "format".into(),
-            message: format!(
+        self.violations.record(&pointer(name), "format", || {
+            format!(
                 "`{name}` cannot be read as `{}`",
                 crate::tool::short_type_name(std::any::type_name::<T>())
-            ),
+            )
         });
         None
     }
 
-    /// The violations recorded so far. Call only after a `take` returned `None`.
-    pub fn into_violations(self) -> Vec<Violation> {
+    /// The violations recorded so far, capped as validation's are. Call only after a `take`
+    /// returned `None`.
+    pub fn into_violations(self) -> Violations {
         self.violations
     }
 }
@@ -115,5 +112,17 @@ mod tests {
         assert_eq!(violations[0].message, "`id` cannot be read as `u64`");
         assert!(!violations[0].message.contains("secret"));
         assert_eq!(violations[2].keyword, "required");
+    }
+
+    #[test]
+    fn violations_are_capped_as_validation_caps_them() {
+        let mut a = args(&[]);
+        for n in 0..60 {
+            let name: &'static str = Box::leak(format!("arg{n}").into_boxed_str());
+            assert_eq!(a.take::<u8>(name), None);
+        }
+        let violations = a.into_violations();
+        assert_eq!(violations.len(), crate::validate::MAX_LISTED_VIOLATIONS);
+        assert_eq!(violations.omitted(), 10);
     }
 }

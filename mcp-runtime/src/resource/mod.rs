@@ -20,7 +20,7 @@ use crate::failure::{IntoToolFailure, ToolFailure};
 use crate::protocol::messages::Content;
 use crate::text_args::TextArgs;
 use crate::tool::Json;
-use crate::validate::Violation;
+use crate::validate::Violations;
 
 /// The future a resource read runs as.
 pub type ResourceFuture<'a> = Pin<Box<dyn Future<Output = ResourceOutcome> + Send + 'a>>;
@@ -76,7 +76,7 @@ pub enum ResourceOutcome {
     /// The handler ran and produced this.
     Output(ResourceOutput),
     /// The template's variables could not be narrowed into the handler's types.
-    InvalidArguments(Vec<Violation>),
+    InvalidArguments(Violations),
 }
 
 /// A handler's return value.

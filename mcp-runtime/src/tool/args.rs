@@ -4,7 +4,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::{ToolFuture, ToolOutcome};
-use crate::validate::{Violation, push_pointer_segment};
+use crate::validate::{Violations, push_pointer_segment};
 
 /// The arguments of one call, already checked against the tool's schema, being narrowed.
 ///
@@ -12,14 +12,14 @@ use crate::validate::{Violation, push_pointer_segment};
 #[derive(Debug, Default)]
 pub struct ToolArgs {
     values: Map<String, Value>,
-    violations: Vec<Violation>,
+    violations: Violations,
 }
 
 impl ToolArgs {
     pub(crate) fn new(values: Map<String, Value>) -> Self {
         ToolArgs {
             values,
-            violations: Vec::new(),
+            violations: Violations::new(),
         }
     }
 
@@ -63,14 +63,11 @@ impl ToolArgs {
             Err(error) => {
                 let path = format!("{base}{}", pointer_of(error.path()));
                 // serde's own message repeats the value received; name the type instead.
-                let message = format!(
-                    "cannot be represented as `{}`",
-                    short_type_name(std::any::type_name::<T>())
-                );
-                self.violations.push(Violation {
-                    path,
-                    keyword: "format".into(),
-                    message,
+                self.violations.record(&path, "format", || {
+                    format!(
+                        "cannot be represented as `{}`",
+                        short_type_name(std::any::type_name::<T>())
+                    )
                 });
                 None
             }
@@ -180,6 +177,20 @@ mod tests {
         let mut a = args(json!({"filter": {"tags": [1, 300]}}));
         assert!(a.take::<Filter>("filter").is_none());
         assert_eq!(a.violations[0].path, "/filter/tags/1");
+    }
+
+    #[test]
+    fn paths_through_client_keys_are_clipped() {
+        let key = "k".repeat(100_000);
+        let mut a = args(json!({"counts": { key: "not a number" }}));
+        assert!(
+            a.take::<std::collections::HashMap<String, u8>>("counts")
+                .is_none()
+        );
+        let path = &a.violations[0].path;
+        assert!(path.starts_with("/counts/kkk"), "{path}");
+        assert!(path.ends_with('…'), "{path}");
+        assert!(path.len() <= crate::validate::MAX_QUOTED_BYTES + '…'.len_utf8());
     }
 
     #[test]

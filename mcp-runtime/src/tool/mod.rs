@@ -16,7 +16,7 @@ pub use output::{IntoToolResult, Json, ToolOutput};
 
 use crate::context::Ctx;
 use crate::protocol::messages::ToolAnnotations;
-use crate::validate::Violation;
+use crate::validate::Violations;
 
 /// The future a tool call runs as.
 pub type ToolFuture<'a> = Pin<Box<dyn Future<Output = ToolOutcome> + Send + 'a>>;
@@ -27,7 +27,7 @@ pub enum ToolOutcome {
     /// The handler ran and produced this.
     Output(ToolOutput),
     /// The arguments passed the schema but could not be narrowed into the handler's types.
-    InvalidArguments(Vec<Violation>),
+    InvalidArguments(Violations),
 }
 
 /// One tool of a server whose state is `S`: what `#[tool]` generates.

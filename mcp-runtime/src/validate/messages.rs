@@ -1,5 +1,9 @@
 //! Violation messages. They quote the schema, never the value received: a message may be shown
-//! to a model or a person, and the value may be anything a user typed.
+//! to a model or a person, and the value may be anything a user typed. Names the client chose
+//! (keys in paths, tool and prompt names, URIs) are quoted clipped, so that no error grows with
+//! them.
+
+use std::borrow::Cow;
 
 use serde_json::{Number, Value};
 
@@ -84,4 +88,20 @@ pub(super) fn short_json(value: &Value) -> String {
     } else {
         format!("{}…", text.chars().take(60).collect::<String>())
     }
+}
+
+/// The most bytes of a client-chosen string (a path, a name, a URI) that an error quotes.
+pub const MAX_QUOTED_BYTES: usize = 256;
+
+/// `text` as an error may quote it: whole up to [`MAX_QUOTED_BYTES`], otherwise its first
+/// bytes up to that length (cut on a character boundary) followed by `…`.
+pub(crate) fn clipped(text: &str) -> Cow<'_, str> {
+    if text.len() <= MAX_QUOTED_BYTES {
+        return Cow::Borrowed(text);
+    }
+    let mut end = MAX_QUOTED_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    Cow::Owned(format!("{}…", &text[..end]))
 }

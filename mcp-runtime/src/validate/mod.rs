@@ -8,27 +8,22 @@ mod compile;
 mod ecma_regex;
 mod messages;
 mod numbers;
+mod report;
 
 use std::cmp::Ordering;
 
 use regex::Regex;
-use serde::Serialize;
 use serde_json::{Number, Value};
 
 use numbers::{compare_numbers, has_duplicates, is_integer, is_multiple_of, json_equal};
+use report::{Findings, with_segment};
 
 pub use compile::compile;
-
-/// One way the arguments break the schema.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Violation {
-    /// JSON Pointer (RFC 6901) to the offending argument, such as `/limit`; `""` for the whole object.
-    pub path: String,
-    /// The JSON Schema keyword that failed, such as `maximum` or `required`.
-    pub keyword: String,
-    /// What is wrong, for a person or a model. It never repeats the value received.
-    pub message: String,
-}
+pub use messages::MAX_QUOTED_BYTES;
+pub(crate) use messages::clipped;
+pub use report::MAX_LISTED_VIOLATIONS;
+pub(crate) use report::Violations;
+pub(crate) use report::push_pointer_segment;
 
 /// A schema compiled for validation.
 #[derive(Debug)]
@@ -132,30 +127,39 @@ impl JsonType {
 }
 
 impl CompiledSchema {
-    /// Every violation of the schema by `instance`, ordered by path.
-    pub fn violations(&self, instance: &Value) -> Vec<Violation> {
-        let mut out = Vec::new();
+    /// The violations of the schema by `instance`: the first [`MAX_LISTED_VIOLATIONS`] found,
+    /// ordered by path, and the exact count of the others.
+    ///
+    /// The whole instance is walked, but past the cap nothing is built, so the work stays
+    /// proportional to the instance.
+    pub fn violations(&self, instance: &Value) -> Violations {
+        let mut out = Findings::report();
         let mut path = String::new();
         self.check(&self.root, instance, &mut path, &mut out);
-        out.sort_by(|a, b| a.path.cmp(&b.path));
-        out
+        let mut violations = out.into_violations();
+        violations.sort_by_path();
+        violations
     }
 
-    /// Whether `instance` satisfies the schema.
+    /// Whether `instance` satisfies the schema (the walk stops at the first violation).
     pub fn is_valid(&self, instance: &Value) -> bool {
-        self.violations(instance).is_empty()
+        let mut path = String::new();
+        self.matches(&self.root, instance, &mut path)
     }
 
     fn matches(&self, node: &Node, instance: &Value, path: &mut String) -> bool {
-        let mut scratch = Vec::new();
-        self.check(node, instance, path, &mut scratch);
-        scratch.is_empty()
+        let mut probe = Findings::probe();
+        self.check(node, instance, path, &mut probe);
+        probe.is_empty()
     }
 
-    fn check(&self, node: &Node, instance: &Value, path: &mut String, out: &mut Vec<Violation>) {
+    fn check(&self, node: &Node, instance: &Value, path: &mut String, out: &mut Findings) {
+        if out.settled() {
+            return;
+        }
         let checks = match node {
             Node::Always => return,
-            Node::Never => return out.push(violation(path, "false", "is not allowed here".into())),
+            Node::Never => return out.record(path, "false", || "is not allowed here".into()),
             Node::Checks(checks) => checks,
         };
         if let Some(reference) = checks.reference {
@@ -169,27 +173,23 @@ impl CompiledSchema {
             && !types.iter().any(|t| t.admits(instance))
         {
             // A wrong type makes every other keyword's message noise: report it alone.
-            return out.push(violation(
-                path,
-                "type",
-                messages::wrong_type(types, JsonType::of(instance)),
-            ));
+            return out.record(path, "type", || {
+                messages::wrong_type(types, JsonType::of(instance))
+            });
         }
         if let Some(allowed) = &checks.allowed
             && !allowed
                 .iter()
                 .any(|candidate| json_equal(candidate, instance))
         {
-            out.push(violation(path, "enum", messages::one_of_values(allowed)));
+            out.record(path, "enum", || messages::one_of_values(allowed));
         }
         if let Some(constant) = &checks.constant
             && !json_equal(constant, instance)
         {
-            out.push(violation(
-                path,
-                "const",
-                format!("must be exactly {}", messages::short_json(constant)),
-            ));
+            out.record(path, "const", || {
+                format!("must be exactly {}", messages::short_json(constant))
+            });
         }
         match instance {
             Value::Number(number) => self.check_number(checks, number, path, out),
@@ -208,7 +208,7 @@ impl CompiledSchema {
         self.check_combinators(checks, instance, path, out);
     }
 
-    fn check_number(&self, checks: &Checks, number: &Number, path: &str, out: &mut Vec<Violation>) {
+    fn check_number(&self, checks: &Checks, number: &Number, path: &str, out: &mut Findings) {
         let bounds = [
             (&checks.minimum, "minimum", Ordering::Less, false),
             (&checks.maximum, "maximum", Ordering::Greater, false),
@@ -229,51 +229,40 @@ impl CompiledSchema {
             if let Some(bound) = bound {
                 let order = compare_numbers(number, bound);
                 if order == outside || (exclusive && order == Ordering::Equal) {
-                    out.push(violation(path, keyword, messages::bound(keyword, bound)));
+                    out.record(path, keyword, || messages::bound(keyword, bound));
                 }
             }
         }
         if let Some(divisor) = &checks.multiple_of
             && !is_multiple_of(number, divisor)
         {
-            out.push(violation(
-                path,
-                "multipleOf",
-                format!("must be a multiple of {divisor}"),
-            ));
+            out.record(path, "multipleOf", || {
+                format!("must be a multiple of {divisor}")
+            });
         }
     }
 
-    fn check_array(
-        &self,
-        checks: &Checks,
-        items: &[Value],
-        path: &mut String,
-        out: &mut Vec<Violation>,
-    ) {
+    fn check_array(&self, checks: &Checks, items: &[Value], path: &mut String, out: &mut Findings) {
         let count = items.len() as u64;
         if let Some(min) = checks.min_items.filter(|&min| count < min) {
-            out.push(violation(
-                path,
-                "minItems",
-                format!("must have at least {min} item{}", plural(min)),
-            ));
+            out.record(path, "minItems", || {
+                format!("must have at least {min} item{}", plural(min))
+            });
         }
         if let Some(max) = checks.max_items.filter(|&max| count > max) {
-            out.push(violation(
-                path,
-                "maxItems",
-                format!("must have at most {max} item{}", plural(max)),
-            ));
+            out.record(path, "maxItems", || {
+                format!("must have at most {max} item{}", plural(max))
+            });
         }
         if checks.unique_items && has_duplicates(items) {
-            out.push(violation(
-                path,
-                "uniqueItems",
-                "must not contain duplicate items".into(),
-            ));
+            out.record(path, "uniqueItems", || {
+                "must not contain duplicate items".into()
+            });
         }
         for (index, item) in items.iter().enumerate() {
+            if out.settled() {
+                break;
+            }
             let schema = checks.prefix_items.get(index).or(checks.items.as_ref());
             if let Some(schema) = schema {
                 with_segment(path, &index.to_string(), |path| {
@@ -293,18 +282,14 @@ impl CompiledSchema {
                 .count() as u64;
             let min = checks.min_contains.unwrap_or(1);
             if matching < min {
-                out.push(violation(
-                    path,
-                    "contains",
-                    format!("must contain at least {min} matching item{}", plural(min)),
-                ));
+                out.record(path, "contains", || {
+                    format!("must contain at least {min} matching item{}", plural(min))
+                });
             }
             if let Some(max) = checks.max_contains.filter(|&max| matching > max) {
-                out.push(violation(
-                    path,
-                    "maxContains",
-                    format!("must contain at most {max} matching item{}", plural(max)),
-                ));
+                out.record(path, "maxContains", || {
+                    format!("must contain at most {max} matching item{}", plural(max))
+                });
             }
         }
     }
@@ -314,12 +299,12 @@ impl CompiledSchema {
         checks: &Checks,
         object: &serde_json::Map<String, Value>,
         path: &mut String,
-        out: &mut Vec<Violation>,
+        out: &mut Findings,
     ) {
         for name in &checks.required {
             if !object.contains_key(name) {
                 with_segment(path, name, |path| {
-                    out.push(violation(path, "required", "is required".into()))
+                    out.record(path, "required", || "is required".into())
                 });
             }
         }
@@ -327,37 +312,34 @@ impl CompiledSchema {
             if object.contains_key(name) {
                 for missing in needed.iter().filter(|n| !object.contains_key(*n)) {
                     with_segment(path, missing, |path| {
-                        out.push(violation(
-                            path,
-                            "dependentRequired",
-                            format!("is required when `{name}` is present"),
-                        ))
+                        out.record(path, "dependentRequired", || {
+                            format!("is required when `{name}` is present")
+                        })
                     });
                 }
             }
         }
         let count = object.len() as u64;
         if let Some(min) = checks.min_properties.filter(|&min| count < min) {
-            out.push(violation(
-                path,
-                "minProperties",
+            out.record(path, "minProperties", || {
                 format!(
                     "must have at least {min} propert{}",
                     if min == 1 { "y" } else { "ies" }
-                ),
-            ));
+                )
+            });
         }
         if let Some(max) = checks.max_properties.filter(|&max| count > max) {
-            out.push(violation(
-                path,
-                "maxProperties",
+            out.record(path, "maxProperties", || {
                 format!(
                     "must have at most {max} propert{}",
                     if max == 1 { "y" } else { "ies" }
-                ),
-            ));
+                )
+            });
         }
         for (name, value) in object {
+            if out.settled() {
+                break;
+            }
             with_segment(path, name, |path| {
                 let mut matched = false;
                 if let Some((_, schema)) = checks.properties.iter().find(|(known, _)| known == name)
@@ -374,18 +356,14 @@ impl CompiledSchema {
                 if let Some(property_names) = &checks.property_names
                     && !self.matches(property_names, &Value::String(name.clone()), path)
                 {
-                    out.push(violation(
-                        path,
-                        "propertyNames",
-                        "is not an allowed property name".into(),
-                    ));
+                    out.record(path, "propertyNames", || {
+                        "is not an allowed property name".into()
+                    });
                 }
                 match (&checks.additional_properties, matched) {
-                    (Some(Node::Never), false) => out.push(violation(
-                        path,
-                        "additionalProperties",
-                        messages::unknown_property(&checks.properties),
-                    )),
+                    (Some(Node::Never), false) => out.record(path, "additionalProperties", || {
+                        messages::unknown_property(&checks.properties)
+                    }),
                     (Some(schema), false) => self.check(schema, value, path, out),
                     _ => {}
                 }
@@ -398,7 +376,7 @@ impl CompiledSchema {
         checks: &Checks,
         instance: &Value,
         path: &mut String,
-        out: &mut Vec<Violation>,
+        out: &mut Findings,
     ) {
         for schema in &checks.all_of {
             self.check(schema, instance, path, out);
@@ -409,9 +387,10 @@ impl CompiledSchema {
                 .iter()
                 .any(|schema| self.matches(schema, instance, path))
         {
-            let message = messages::alternatives(&checks.any_of)
-                .unwrap_or_else(|| "must match at least one of the allowed forms".into());
-            out.push(violation(path, "anyOf", message));
+            out.record(path, "anyOf", || {
+                messages::alternatives(&checks.any_of)
+                    .unwrap_or_else(|| "must match at least one of the allowed forms".into())
+            });
         }
         if !checks.one_of.is_empty() {
             let matching = checks
@@ -420,25 +399,20 @@ impl CompiledSchema {
                 .filter(|schema| self.matches(schema, instance, path))
                 .count();
             if matching == 0 {
-                let message = messages::alternatives(&checks.one_of)
-                    .unwrap_or_else(|| "must match one of the allowed forms".into());
-                out.push(violation(path, "oneOf", message));
+                out.record(path, "oneOf", || {
+                    messages::alternatives(&checks.one_of)
+                        .unwrap_or_else(|| "must match one of the allowed forms".into())
+                });
             } else if matching > 1 {
-                out.push(violation(
-                    path,
-                    "oneOf",
-                    "matches more than one of the allowed forms; it must match exactly one".into(),
-                ));
+                out.record(path, "oneOf", || {
+                    "matches more than one of the allowed forms; it must match exactly one".into()
+                });
             }
         }
         if let Some(not) = &checks.not
             && self.matches(not, instance, path)
         {
-            out.push(violation(
-                path,
-                "not",
-                "matches a form that is not allowed".into(),
-            ));
+            out.record(path, "not", || "matches a form that is not allowed".into());
         }
         if let Some((condition, then, otherwise)) = &checks.if_then_else {
             let branch = if self.matches(condition, instance, path) {
@@ -453,68 +427,32 @@ impl CompiledSchema {
     }
 }
 
-fn check_string(checks: &Checks, string: &str, path: &str, out: &mut Vec<Violation>) {
+fn check_string(checks: &Checks, string: &str, path: &str, out: &mut Findings) {
     if checks.min_length.is_some() || checks.max_length.is_some() {
         // JSON Schema counts characters as Unicode code points.
         let length = string.chars().count() as u64;
         if let Some(min) = checks.min_length.filter(|&min| length < min) {
-            out.push(violation(
-                path,
-                "minLength",
-                format!("must be at least {min} character{} long", plural(min)),
-            ));
+            out.record(path, "minLength", || {
+                format!("must be at least {min} character{} long", plural(min))
+            });
         }
         if let Some(max) = checks.max_length.filter(|&max| length > max) {
-            out.push(violation(
-                path,
-                "maxLength",
-                format!("must be at most {max} character{} long", plural(max)),
-            ));
+            out.record(path, "maxLength", || {
+                format!("must be at most {max} character{} long", plural(max))
+            });
         }
     }
     if let Some((pattern, source)) = &checks.pattern
         && !pattern.is_match(string)
     {
-        out.push(violation(
-            path,
-            "pattern",
-            format!("must match the pattern `{source}`"),
-        ));
-    }
-}
-
-fn violation(path: &str, keyword: &str, message: String) -> Violation {
-    Violation {
-        path: path.to_owned(),
-        keyword: keyword.to_owned(),
-        message,
+        out.record(path, "pattern", || {
+            format!("must match the pattern `{source}`")
+        });
     }
 }
 
 fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
-}
-
-/// Appends `/segment` to the JSON Pointer `path`, escaped as RFC 6901 says (`~` → `~0`,
-/// `/` → `~1`).
-pub(crate) fn push_pointer_segment(path: &mut String, segment: &str) {
-    path.push('/');
-    for c in segment.chars() {
-        match c {
-            '~' => path.push_str("~0"),
-            '/' => path.push_str("~1"),
-            c => path.push(c),
-        }
-    }
-}
-
-/// Runs `f` with `segment` appended to the JSON Pointer `path`.
-fn with_segment<R>(path: &mut String, segment: &str, f: impl FnOnce(&mut String) -> R) -> R {
-    let length = path.len();
-    push_pointer_segment(path, segment);
-    let result = f(path);
-    path.truncate(length);
-    result
 }
 
 #[cfg(test)]

@@ -386,3 +386,98 @@ fn messages_never_repeat_the_value_under_any_keyword() {
         assert!(!v.message.contains("123456789"), "{}", v.message);
     }
 }
+
+fn closed_object() -> CompiledSchema {
+    compile(&json!({
+        "type": "object",
+        "properties": {"a": {"type": "integer"}},
+        "additionalProperties": false
+    }))
+    .unwrap()
+}
+
+fn unknown_keys(count: usize) -> Value {
+    let keys = (0..count).map(|n| (format!("k{n:05}"), json!(0)));
+    Value::Object(keys.collect())
+}
+
+#[test]
+fn at_most_fifty_violations_are_listed_and_the_rest_counted() {
+    let violations = closed_object().violations(&unknown_keys(10_000));
+    assert_eq!(violations.len(), MAX_LISTED_VIOLATIONS);
+    assert_eq!(violations.len(), 50);
+    assert_eq!(violations.omitted(), 9_950);
+    assert_eq!(violations[0].path, "/k00000");
+    assert_eq!(violations[49].path, "/k00049");
+    let data = violations.error_data(json!({"uri": "x"}));
+    assert_eq!(data["violations"].as_array().unwrap().len(), 50);
+    assert_eq!(data["violationsOmitted"], 9_950);
+    assert_eq!(data["uri"], "x");
+    let text = violations.to_text("Invalid arguments");
+    assert_eq!(text.lines().count(), 1 + 50 + 1, "{text}");
+    assert!(text.ends_with("\n… and 9950 more"), "{text}");
+}
+
+#[test]
+fn violations_within_the_cap_are_listed_in_full_as_before() {
+    let violations = closed_object().violations(&unknown_keys(50));
+    assert_eq!(violations.len(), 50);
+    assert_eq!(violations.omitted(), 0);
+    let data = violations.error_data(json!({}));
+    assert_eq!(data.as_object().unwrap().len(), 1, "no count: {data}");
+    assert_eq!(
+        data["violations"][0],
+        json!({"path": "/k00000", "keyword": "additionalProperties",
+               "message": "is not an accepted property; accepted: a"})
+    );
+    assert!(!violations.to_text("Invalid").contains("more"));
+    // A path of exactly the quoting limit is kept whole.
+    let key = "p".repeat(MAX_QUOTED_BYTES - 1);
+    let violations = closed_object().violations(&json!({ key.clone(): 1 }));
+    assert_eq!(violations[0].path, format!("/{key}"));
+}
+
+#[test]
+fn long_paths_are_clipped_on_a_character_boundary() {
+    // 100 KB of two-byte characters after the one-byte `/`: byte 256 falls inside one.
+    let key = "é".repeat(50_000);
+    let violations = closed_object().violations(&json!({ key: 1 }));
+    let path = &violations[0].path;
+    assert!(path.ends_with('…'), "{path}");
+    assert!(
+        path.len() <= MAX_QUOTED_BYTES + '…'.len_utf8(),
+        "{}",
+        path.len()
+    );
+    assert!(path.starts_with("/éé"));
+}
+
+#[test]
+fn probes_agree_with_the_report_past_the_cap() {
+    let compiled = closed_object();
+    let many = unknown_keys(1_000);
+    assert!(!compiled.is_valid(&many));
+    assert!(compiled.is_valid(&json!({"a": 1})));
+    // `not` and `anyOf` probe a branch with a thousand violations, and still decide right.
+    let negated = compile(&json!({"not": {"additionalProperties": false}})).unwrap();
+    assert!(negated.is_valid(&many));
+    assert!(!negated.is_valid(&json!({})));
+    let either =
+        compile(&json!({"anyOf": [{"additionalProperties": false}, {"minProperties": 2000}]}))
+            .unwrap();
+    let violations = either.violations(&many);
+    assert_eq!(violations.len(), 1);
+    assert_eq!(violations[0].keyword, "anyOf");
+}
+
+#[test]
+fn client_strings_are_quoted_clipped_on_a_character_boundary() {
+    assert_eq!(clipped("short"), "short");
+    let exact = "x".repeat(MAX_QUOTED_BYTES);
+    assert_eq!(clipped(&exact), exact);
+    let long = clipped(&"x".repeat(300)).into_owned();
+    assert_eq!(long, format!("{}…", "x".repeat(MAX_QUOTED_BYTES)));
+    // Byte 256 falls inside a two-byte character after the one-byte `a`.
+    let cut = clipped(&format!("a{}", "é".repeat(200))).into_owned();
+    assert_eq!(cut, format!("a{}…", "é".repeat(127)));
+}

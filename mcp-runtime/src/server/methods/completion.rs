@@ -12,6 +12,7 @@ use crate::protocol::jsonrpc::Response;
 use crate::server::exchange::{Exchange, Reply};
 use crate::server::invoke::{Ended, Invocation};
 use crate::server::outcome::{Kind, Record};
+use crate::validate::clipped;
 
 /// The version completion failures are worded for: completion hooks get no `Ctx`, so they never
 /// ask the client for anything, and no version-dependent failure comes from them.
@@ -31,13 +32,13 @@ pub(in crate::server) fn complete(exchange: Exchange<'_>) -> Reply {
     };
     let Some(params) = params else {
         let message = match reference {
-            Reference::Prompt(name) => format!("unknown prompt `{name}`"),
-            Reference::Template(uri) => format!("unknown resource template `{uri}`"),
+            Reference::Prompt(name) => format!("unknown prompt `{}`", clipped(&name)),
+            Reference::Template(uri) => format!("unknown resource template `{}`", clipped(&uri)),
         };
         return exchange.invalid_params(&message);
     };
     let Some(param) = params.iter().find(|param| param.name == request.argument) else {
-        let message = format!("no argument `{}` to complete", request.argument);
+        let message = format!("no argument `{}` to complete", clipped(&request.argument));
         return exchange.invalid_params(&message);
     };
     let Some(hook) = &param.complete else {

@@ -14,6 +14,7 @@ use crate::server::invoke::{Ended, Invocation};
 use crate::server::outcome::{Kind, Outcome, Record, UNKNOWN};
 use crate::server::pagination::{page_bounds, page_result};
 use crate::text_args::TextArgs;
+use crate::validate::clipped;
 
 pub(in crate::server) fn list(exchange: Exchange<'_>) -> Reply {
     let prompts = &exchange.shared().catalog.prompts;
@@ -59,7 +60,7 @@ pub(in crate::server) fn get(mut exchange: Exchange<'_>) -> Reply {
     let Some(prompt) = exchange.shared().catalog.prompt(&name) else {
         record.finish(Outcome::InvalidParams("UnknownPrompt"));
         // server/prompts, "Error Handling": an invalid prompt name is -32602.
-        return exchange.invalid_params(&format!("unknown prompt `{name}`"));
+        return exchange.invalid_params(&format!("unknown prompt `{}`", clipped(&name)));
     };
     let name = prompt.meta.name;
     record.named(name);
@@ -68,7 +69,7 @@ pub(in crate::server) fn get(mut exchange: Exchange<'_>) -> Reply {
         .find(|key| !prompt.params.iter().any(|param| param.name == key.as_str()))
     {
         record.finish(Outcome::InvalidParams("UnknownArgument"));
-        let message = format!("prompt `{name}` has no argument `{unknown}`");
+        let message = format!("prompt `{name}` has no argument `{}`", clipped(unknown));
         return exchange.invalid_params(&message);
     }
     // 2026-07-28: a prompt asks the client through Multi Round-Trip Requests, as a tool does
@@ -112,7 +113,7 @@ pub(in crate::server) fn get(mut exchange: Exchange<'_>) -> Reply {
                     INVALID_PARAMS,
                     format!("Invalid params: invalid arguments for prompt `{name}`"),
                 )
-                .with_data(json!({ "violations": violations }))
+                .with_data(violations.error_data(json!({})))
             }
             Ended::Ran(PromptOutcome::Output(Err(failure))) => {
                 handler_error(Some(failure), version, record)

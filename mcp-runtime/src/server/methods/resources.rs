@@ -16,6 +16,7 @@ use crate::server::invoke::{Ended, Invocation};
 use crate::server::outcome::{Kind, Outcome, Record, UNKNOWN};
 use crate::server::pagination::{page_bounds, page_result};
 use crate::text_args::TextArgs;
+use crate::validate::clipped;
 
 /// Legacy versions' "Resource not found" (server/resources, "Error Handling"); 2026-07-28 uses
 /// -32602 instead.
@@ -102,9 +103,12 @@ pub(in crate::server) fn read(exchange: Exchange<'_>) -> Reply {
                 record.set(Outcome::InvalidParams("InvalidArguments"));
                 let error = ErrorObject::new(
                     INVALID_PARAMS,
-                    format!("Invalid params: `{uri}` does not fit the resource template `{name}`"),
+                    format!(
+                        "Invalid params: `{}` does not fit the resource template `{name}`",
+                        clipped(&uri)
+                    ),
                 )
-                .with_data(json!({"uri": uri, "violations": violations}));
+                .with_data(violations.error_data(json!({"uri": clipped(&uri)})));
                 return Response::error(Some(id), error);
             }
             Ended::Panicked | Ended::TimedOut(_) => {
@@ -186,5 +190,5 @@ fn not_found(uri: &str, version: ProtocolVersion) -> ErrorObject {
         true => INVALID_PARAMS,
         false => RESOURCE_NOT_FOUND,
     };
-    ErrorObject::new(code, "Resource not found").with_data(json!({ "uri": uri }))
+    ErrorObject::new(code, "Resource not found").with_data(json!({ "uri": clipped(uri) }))
 }

@@ -19,7 +19,7 @@ use crate::server::outcome::{Kind, Outcome, Record, UNKNOWN};
 use crate::server::pagination::{page_bounds, page_result};
 use crate::server::registry::RegisteredTool;
 use crate::tool::{ToolArgs, ToolOutcome, ToolOutput};
-use crate::validate::Violation;
+use crate::validate::{Violations, clipped};
 
 use super::missing_capability;
 
@@ -76,7 +76,7 @@ fn start(mut exchange: Exchange<'_>) -> Reply {
     let tools = exchange.server().tool_set();
     let Some(tool) = tools.get(&params.name).map(Arc::clone) else {
         record.finish(Outcome::InvalidParams("UnknownTool"));
-        let why = format!("unknown tool `{}`", params.name);
+        let why = format!("unknown tool `{}`", clipped(&params.name));
         return exchange.invalid_params(&why);
     };
     record.named(tool.name);
@@ -145,7 +145,7 @@ fn invalid_arguments(
     tool: &RegisteredTool,
     version: ProtocolVersion,
     channel: ArgumentErrorChannel,
-    violations: Vec<Violation>,
+    violations: Violations,
 ) -> Response {
     let message = format!("Invalid arguments for tool `{}`", tool.descriptor.name);
     let as_tool_result = match channel {
@@ -154,7 +154,7 @@ fn invalid_arguments(
         ArgumentErrorChannel::ToolResult => true,
     };
     if !as_tool_result {
-        let data = json!({ "violations": violations });
+        let data = violations.error_data(json!({}));
         return Response::error(
             Some(id),
             ErrorObject::new(INVALID_PARAMS, format!("Invalid params: {message}")).with_data(data),
@@ -162,16 +162,8 @@ fn invalid_arguments(
     }
     // 2025-11-25, tools "Error Handling": input validation errors are tool execution errors,
     // so that the model can read them and correct its call.
-    let mut text = format!("{message}:");
-    for violation in &violations {
-        let at = if violation.path.is_empty() {
-            "(arguments)"
-        } else {
-            violation.path.as_str()
-        };
-        text.push_str(&format!("\n- {at}: {}", violation.message));
-    }
-    let error = json!({ "code": INVALID_PARAMS, "message": message, "violations": violations });
+    let text = violations.to_text(&message);
+    let error = violations.error_data(json!({ "code": INVALID_PARAMS, "message": message }));
     // Tools, "Structured Content": with an output schema, structured results MUST conform
     // to it, and clients check (the TypeScript SDK rejects the whole result otherwise). So
     // a tool with an output schema gets the error in `_meta`, not in `structuredContent`.
