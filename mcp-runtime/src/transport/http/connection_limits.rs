@@ -22,52 +22,68 @@ use hyper::rt::{Sleep, Timer};
 use hyper_util::service::{TowerToHyperService, TowerToHyperServiceFuture};
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio::net::tcp::OwnedReadHalf;
-use tokio::sync::Notify;
 
 use super::guard;
 
 /// What the header timer and the idle watchdog know of one connection. Everything here is
 /// touched from the connection's own task, so relaxed atomics suffice.
-#[derive(Default)]
 pub(super) struct Activity {
     /// Bumped by every read that returns bytes and by every request's start and end.
     pub(super) events: AtomicU64,
     /// Requests whose response has not been sent in full (0 or 1: HTTP/1 answers in order).
     pub(super) in_flight: AtomicUsize,
-    /// Woken when `in_flight` drops to zero.
-    pub(super) quiet: Notify,
+    /// When the last response was sent in full, in nanoseconds since `opened`.
+    last_end: AtomicU64,
+    opened: tokio::time::Instant,
     /// Set by the body of the request in flight when its deadline passed.
     pub(super) body_timed_out: AtomicBool,
 }
 
 impl Activity {
+    pub(super) fn new() -> Self {
+        Activity {
+            events: AtomicU64::new(0),
+            in_flight: AtomicUsize::new(0),
+            last_end: AtomicU64::new(0),
+            opened: tokio::time::Instant::now(),
+            body_timed_out: AtomicBool::new(false),
+        }
+    }
+
     pub(super) fn bump(&self) {
         self.events.fetch_add(1, Relaxed);
     }
 
-    /// Completes once the connection has had no request in flight and read no byte for
-    /// `idle`, counted from the end of its last response.
+    /// Completes once the connection has had no request in flight for `idle`, counted from the
+    /// end of its last response (or from its opening).
+    ///
+    /// One timer per connection, moved only when it fires: a request costs the watchdog a clock
+    /// read and a store, not a timer of its own (a timer per request cost about 8 µs of CPU per
+    /// request at 64 connections, a quarter of the whole call).
     pub(super) async fn idle_for(&self, idle: Duration) {
+        let sleep = tokio::time::sleep(idle);
+        tokio::pin!(sleep);
         loop {
-            let quiet = self.quiet.notified();
-            tokio::pin!(quiet);
-            // Enabled before `in_flight` is read, so that an end in between is not missed.
-            quiet.as_mut().enable();
+            sleep.as_mut().await;
+            let now = tokio::time::Instant::now();
             if self.in_flight.load(Relaxed) > 0 {
-                quiet.await;
+                // A response still being sent (an SSE stream) is never idle.
+                sleep.as_mut().reset(now + idle);
                 continue;
             }
-            let seen = self.events.load(Relaxed);
-            tokio::select! {
-                () = tokio::time::sleep(idle) => {
-                    if self.in_flight.load(Relaxed) == 0 && self.events.load(Relaxed) == seen {
-                        return;
-                    }
-                }
-                // A request came and went: the idle time starts again from its end.
-                () = quiet => {}
+            let last_end = self.opened + Duration::from_nanos(self.last_end.load(Relaxed));
+            let deadline = last_end + idle;
+            if deadline <= now {
+                return;
             }
+            sleep.as_mut().reset(deadline);
         }
+    }
+
+    fn ended(&self) {
+        let since = self.opened.elapsed().as_nanos();
+        self.last_end
+            .store(u64::try_from(since).unwrap_or(u64::MAX), Relaxed);
     }
 }
 
@@ -86,9 +102,10 @@ impl InFlight {
 impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.bump();
-        if self.0.in_flight.fetch_sub(1, Relaxed) == 1 {
-            self.0.quiet.notify_waiters();
-        }
+        // The end is stored before the count drops, so the watchdog never sees an old end
+        // with nothing in flight.
+        self.0.ended();
+        self.0.in_flight.fetch_sub(1, Relaxed);
     }
 }
 

@@ -132,7 +132,7 @@ async fn serve_connection(
     mut stopping: watch::Receiver<()>,
     _held: (watch::Receiver<()>, OwnedSemaphorePermit),
 ) {
-    let activity = Arc::new(Activity::default());
+    let activity = Arc::new(Activity::new());
     let (read, write) = tcp.into_split();
     let read = ReadCounting {
         read,
