@@ -168,11 +168,12 @@ impl Exchange<'_> {
     }
 
     /// On 2026-07-28 the Multi Round-Trip state a request brings (`inputResponses` and its
-    /// signed `requestState`), bound to `binding`; on legacy versions none (requests to the
-    /// client are sent and awaited there). A state that does not verify is -32602.
+    /// signed `requestState`), bound to what `binding` makes; on legacy versions none (requests
+    /// to the client are sent and awaited there), and the binding, a SHA-256 over the
+    /// arguments, is never made. A state that does not verify is -32602.
     pub(super) fn open_round(
         &mut self,
-        binding: CallBinding,
+        binding: impl FnOnce() -> CallBinding,
         input_responses: Option<Value>,
         request_state: Option<Value>,
     ) -> Result<Option<Round>, ErrorObject> {
@@ -181,6 +182,7 @@ impl Exchange<'_> {
         }
         // basic/patterns/mrtr: on 2026-07-28 servers MUST use Multi Round-Trip Requests
         // instead of sending requests to the client; the retried request brings the answers.
+        let binding = binding();
         let capabilities = std::mem::take(&mut self.meta.client_capabilities);
         let key = &self.shared().state_key;
         let input = InputRound::open(key, &binding, capabilities, input_responses, request_state)?;

@@ -39,17 +39,23 @@ pub struct Session {
 impl Session {
     /// A session for one client connection (stdio) or one stand-alone request.
     pub fn open(server: &Server) -> Arc<Self> {
-        Arc::new(Session::new(server.clone(), crate::ids::random_id(), None))
+        Session::open_at(server, None)
     }
 
-    /// A session whose id is a secret (Streamable HTTP's `Mcp-Session-Id`), already at `version`
-    /// when the transport is stateless and never sees `initialize`.
-    pub(crate) fn open_secure(server: &Server, version: Option<ProtocolVersion>) -> Arc<Self> {
+    /// A session for one stand-alone request at `version`, which never sees `initialize`
+    /// (Streamable HTTP without sessions). Its id only correlates its log lines, so it need not
+    /// be a secret.
+    pub(crate) fn open_at(server: &Server, version: Option<ProtocolVersion>) -> Arc<Self> {
         Arc::new(Session::new(
             server.clone(),
-            crate::ids::secure_id(),
+            crate::ids::random_id(),
             version,
         ))
+    }
+
+    /// A session whose id is a secret: Streamable HTTP's `Mcp-Session-Id`, which grants access.
+    pub(crate) fn open_secure(server: &Server) -> Arc<Self> {
+        Arc::new(Session::new(server.clone(), crate::ids::secure_id(), None))
     }
 
     fn new(server: Server, id: String, version: Option<ProtocolVersion>) -> Self {

@@ -75,11 +75,13 @@ pub(in crate::server) fn get(mut exchange: Exchange<'_>) -> Reply {
     // 2026-07-28: a prompt asks the client through Multi Round-Trip Requests, as a tool does
     // (basic/patterns/mrtr: `prompts/get` is one of the requests that may answer
     // `input_required`); the state is bound to the prompt and its arguments.
-    let bound: Map<String, Value> = arguments
-        .iter()
-        .map(|(key, value)| (key.clone(), json!(value)))
-        .collect();
-    let binding = CallBinding::new(&format!("prompts/get {name}"), &bound);
+    let binding = || {
+        let bound: Map<String, Value> = arguments
+            .iter()
+            .map(|(key, value)| (key.clone(), json!(value)))
+            .collect();
+        CallBinding::new(&format!("prompts/get {name}"), &bound)
+    };
     let responses = exchange
         .params()
         .and_then(|p| p.get("inputResponses"))

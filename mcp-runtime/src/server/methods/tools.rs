@@ -91,7 +91,7 @@ fn start(mut exchange: Exchange<'_>) -> Reply {
     let Value::Object(arguments) = arguments else {
         unreachable!("built as an object above")
     };
-    let binding = CallBinding::new(&tool.descriptor.name, &arguments);
+    let binding = || CallBinding::new(&tool.descriptor.name, &arguments);
     let round = match exchange.open_round(binding, params.input_responses, params.request_state) {
         Ok(round) => round,
         Err(error) => {

@@ -176,7 +176,7 @@ async fn legacy(
         // Transports, "Protocol Version Header": without the header, assume 2025-03-26.
         let version =
             (!is_initialize).then(|| header_version.unwrap_or(ProtocolVersion::V2025_03_26));
-        let session = Session::open_secure(&app.server, version);
+        let session = Session::open_at(&app.server, version);
         return answer(app, session, None, incoming, None, Era::Legacy, version).await;
     }
     if is_initialize {
@@ -231,7 +231,7 @@ async fn legacy(
 }
 
 async fn initialize(app: &Arc<App>, incoming: Incoming) -> Response {
-    let session = Session::open_secure(&app.server, None);
+    let session = Session::open_secure(&app.server);
     let Some(held) = app
         .sessions
         .insert(Arc::clone(&session), app.options.max_sessions)
