@@ -1,9 +1,10 @@
 //! Checks made before a body is read: `Host` and `Origin` (DNS rebinding), `Accept`; the JSON
 //! error bodies every refusal carries, and the HTTP status of every JSON answer.
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, Version, header};
 use axum::response::{IntoResponse, Response};
 
+use super::authority::{Authority, Origin, OriginValue};
 use crate::protocol::Era;
 use crate::protocol::jsonrpc::{
     self, ErrorObject, Frame, HEADER_MISMATCH, INVALID_REQUEST, METHOD_NOT_FOUND,
@@ -13,37 +14,84 @@ use crate::protocol::jsonrpc::{
 /// Which `Host` and `Origin` values are trusted.
 #[derive(Clone, Debug)]
 pub(super) struct TrustedPeers {
-    hosts: Vec<String>,
-    origins: Vec<String>,
+    /// Parsed `MCP_ALLOWED_HOSTS` entries: without a port an entry admits any port.
+    hosts: Vec<Authority>,
+    /// Parsed `MCP_ALLOWED_ORIGINS` entries (a trailing `/` forgiven), compared whole.
+    origins: Vec<Origin>,
 }
 
 impl TrustedPeers {
+    /// Entries that are not a `host[:port]` (or an origin) could never match a well-formed
+    /// value, so they are dropped with a warning.
     pub(super) fn new(hosts: &[String], origins: &[String]) -> Self {
-        TrustedPeers {
-            hosts: hosts.iter().map(|h| h.to_ascii_lowercase()).collect(),
-            origins: origins
-                .iter()
-                .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
-                .collect(),
-        }
+        let hosts = hosts
+            .iter()
+            .filter_map(|entry| {
+                let parsed = Authority::parse(entry.trim());
+                if parsed.is_none() {
+                    tracing::warn!(%entry, "an MCP_ALLOWED_HOSTS entry is not `host[:port]`");
+                }
+                parsed
+            })
+            .collect();
+        let origins = origins
+            .iter()
+            .filter_map(
+                |entry| match OriginValue::parse(entry.trim().trim_end_matches('/')) {
+                    Some(OriginValue::Origin(origin)) => Some(origin),
+                    _ => {
+                        tracing::warn!(%entry, "an MCP_ALLOWED_ORIGINS entry is not an origin");
+                        None
+                    }
+                },
+            )
+            .collect();
+        TrustedPeers { hosts, origins }
     }
 
     /// Transports, "Security Warning": servers MUST validate the `Origin` header on all
     /// incoming connections (DNS rebinding); an invalid `Origin` MUST get 403. The `Host`
     /// header is checked the same way, so a rebound name pointing at 127.0.0.1 is refused even
-    /// from clients that send no `Origin`.
-    pub(super) fn check(&self, headers: &HeaderMap) -> Result<(), Refusal> {
-        if let Some(host) = headers.get(header::HOST) {
-            let host = host.to_str().unwrap_or("").to_ascii_lowercase();
-            if !self.host_allowed(&host) {
-                return Err(Refusal(
-                    StatusCode::FORBIDDEN,
-                    "Forbidden: this `Host` is not allowed (see MCP_ALLOWED_HOSTS)",
-                ));
-            }
+    /// from clients that send no `Origin`. A repeated or malformed `Host` or `Origin` is 400:
+    /// which copy a proxy or browser believed cannot be known, so neither is trusted.
+    pub(super) fn check(
+        &self,
+        version: Version,
+        target: &Uri,
+        headers: &HeaderMap,
+    ) -> Result<(), Refusal> {
+        let host = single(headers, header::HOST, "Bad Request: `Host` is repeated")?;
+        // RFC 9112 §3.2: a server MUST respond 400 to an HTTP/1.1 request that lacks `Host`
+        // or has more than one (`single` refused the second case).
+        if host.is_none() && version == Version::HTTP_11 {
+            return Err(Refusal(
+                StatusCode::BAD_REQUEST,
+                "Bad Request: an HTTP/1.1 request must carry exactly one `Host`",
+            ));
         }
-        if let Some(origin) = headers.get(header::ORIGIN) {
-            let origin = origin.to_str().unwrap_or("").to_ascii_lowercase();
+        if let Some(host) = host {
+            let host = Authority::parse(host).ok_or(Refusal(
+                StatusCode::BAD_REQUEST,
+                "Bad Request: `Host` is not `host[:port]`",
+            ))?;
+            self.check_host(&host)?;
+        }
+        // RFC 9112 §3.2.2: with an absolute-form target the server MUST ignore `Host` and use
+        // the target's authority, so that authority must be trusted too (an HTTP/2
+        // `:authority` arrives the same way).
+        if let Some(authority) = target.authority() {
+            let authority = Authority::parse(authority.as_str()).ok_or(Refusal(
+                StatusCode::BAD_REQUEST,
+                "Bad Request: the request target's authority is not `host[:port]`",
+            ))?;
+            self.check_host(&authority)?;
+        }
+        if let Some(origin) = single(headers, header::ORIGIN, "Bad Request: `Origin` is repeated")?
+        {
+            let origin = OriginValue::parse(origin).ok_or(Refusal(
+                StatusCode::BAD_REQUEST,
+                "Bad Request: `Origin` is not `null` or `scheme://host[:port]`",
+            ))?;
             if !self.origin_allowed(&origin) {
                 return Err(Refusal(
                     StatusCode::FORBIDDEN,
@@ -54,32 +102,52 @@ impl TrustedPeers {
         Ok(())
     }
 
-    fn host_allowed(&self, host: &str) -> bool {
-        is_loopback_host(host)
+    fn check_host(&self, host: &Authority) -> Result<(), Refusal> {
+        let allowed = host.is_loopback()
             || self.hosts.iter().any(|allowed| {
-                allowed == host || (!allowed.contains(':') && host_name(host) == allowed)
-            })
+                allowed.host == host.host && (allowed.port.is_none() || allowed.port == host.port)
+            });
+        if allowed {
+            return Ok(());
+        }
+        Err(Refusal(
+            StatusCode::FORBIDDEN,
+            "Forbidden: this `Host` is not allowed (see MCP_ALLOWED_HOSTS)",
+        ))
     }
 
-    fn origin_allowed(&self, origin: &str) -> bool {
-        let authority = origin
-            .strip_prefix("http://")
-            .or_else(|| origin.strip_prefix("https://"));
-        authority.is_some_and(is_loopback_host)
-            || self.origins.iter().any(|allowed| allowed == origin)
+    /// `null` is an opaque origin: it names no one, so it is never trusted (RFC 6454 §7.3).
+    fn origin_allowed(&self, origin: &OriginValue) -> bool {
+        match origin {
+            OriginValue::Null => false,
+            OriginValue::Origin(origin) => {
+                origin.is_loopback() || self.origins.iter().any(|allowed| allowed == origin)
+            }
+        }
     }
 }
 
-/// The name of `host[:port]`, brackets of IPv6 literals kept.
-fn host_name(host: &str) -> &str {
-    if host.starts_with('[') {
-        return host.split_inclusive(']').next().unwrap_or(host);
+/// The one value of `name`, if present; 400 with `repeated` when there are several, and when
+/// the value is not visible ASCII (no name could be read from it).
+fn single<'a>(
+    headers: &'a HeaderMap,
+    name: HeaderName,
+    repeated: &'static str,
+) -> Result<Option<&'a str>, Refusal> {
+    let mut values = headers.get_all(&name).iter();
+    let Some(first) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(Refusal(StatusCode::BAD_REQUEST, repeated));
     }
-    host.rsplit_once(':').map_or(host, |(name, _)| name)
-}
-
-fn is_loopback_host(host: &str) -> bool {
-    matches!(host_name(host), "localhost" | "127.0.0.1" | "[::1]")
+    let value = first.to_str().map_err(|_| {
+        Refusal(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: a `Host` or `Origin` value is not visible ASCII",
+        )
+    })?;
+    Ok(Some(value.trim()))
 }
 
 /// Transports, "Sending Messages to the Server": the client MUST list both `application/json`
@@ -181,33 +249,105 @@ mod tests {
         map
     }
 
+    fn status(peers: &TrustedPeers, target: &str, map: &HeaderMap) -> Option<StatusCode> {
+        let target: Uri = target.parse().expect("a request target");
+        let checked = peers.check(Version::HTTP_11, &target, map);
+        checked
+            .err()
+            .map(|refused| refused.into_response().status())
+    }
+
     #[test]
     fn loopback_and_allowed_peers_pass_others_get_403() {
         let peers = TrustedPeers::new(
-            &["mcp.example.com".into()],
-            &["https://app.example.com".into()],
+            &[
+                "mcp.example.com".into(),
+                "proxy:8443".into(),
+                "[::2]".into(),
+            ],
+            &["https://app.example.com/".into()],
         );
         for ok in [
             headers(&[("host", "127.0.0.1:8080")]),
             headers(&[("host", "localhost")]),
             headers(&[("host", "[::1]:9000"), ("origin", "http://localhost:3000")]),
             headers(&[
-                ("host", "mcp.example.com:443"),
+                ("host", "MCP.example.com:443"),
                 ("origin", "https://app.example.com"),
             ]),
-            headers(&[]),
+            headers(&[("host", "proxy:8443")]),
+            headers(&[("host", "[::2]:1")]),
         ] {
-            assert!(peers.check(&ok).is_ok(), "{ok:?}");
+            assert_eq!(status(&peers, "/mcp", &ok), None, "{ok:?}");
         }
+        let local = headers(&[("host", "127.0.0.1")]);
+        assert_eq!(status(&peers, "http://localhost:1/mcp", &local), None);
+        assert_eq!(
+            status(&peers, "http://mcp.example.com/mcp", &local),
+            None,
+            "an allowed absolute-form authority"
+        );
         for bad in [
             headers(&[("host", "evil.example:8080")]),
             headers(&[("host", "127.0.0.1.evil.example")]),
+            headers(&[("host", "proxy:8444")]),
+            headers(&[("host", "proxy")]),
             headers(&[("host", "localhost"), ("origin", "http://evil.example")]),
+            headers(&[("host", "localhost"), ("origin", "http://app.example.com")]),
             headers(&[("host", "localhost"), ("origin", "null")]),
+            headers(&[("host", "localhost"), ("origin", "file://localhost")]),
         ] {
-            let refused = peers.check(&bad).expect_err("must be refused");
-            assert_eq!(refused.into_response().status(), StatusCode::FORBIDDEN);
+            assert_eq!(status(&peers, "/mcp", &bad), Some(StatusCode::FORBIDDEN));
         }
+        assert_eq!(
+            status(&peers, "http://evil.example/mcp", &local),
+            Some(StatusCode::FORBIDDEN),
+            "RFC 9112 §3.2.2: the absolute-form authority counts, not `Host`"
+        );
+    }
+
+    #[test]
+    fn repeated_missing_or_malformed_peers_get_400() {
+        let peers = TrustedPeers::new(&[], &[]);
+        for bad in [
+            headers(&[]),
+            headers(&[("host", "127.0.0.1"), ("host", "evil.example")]),
+            headers(&[("host", "127.0.0.1"), ("host", "127.0.0.1")]),
+            headers(&[("host", "127.0.0.1:80@evil.example")]),
+            headers(&[("host", "[::1]evil.example")]),
+            headers(&[
+                ("host", "127.0.0.1"),
+                ("origin", "http://localhost"),
+                ("origin", "http://evil.example"),
+            ]),
+            headers(&[
+                ("host", "127.0.0.1"),
+                ("origin", "http://localhost:1@evil.example"),
+            ]),
+            headers(&[
+                ("host", "127.0.0.1"),
+                ("origin", "http://[::1]evil.example"),
+            ]),
+        ] {
+            assert_eq!(
+                status(&peers, "/mcp", &bad),
+                Some(StatusCode::BAD_REQUEST),
+                "{bad:?}"
+            );
+        }
+        let local = headers(&[("host", "127.0.0.1")]);
+        assert_eq!(
+            status(&peers, "http://127.0.0.1@evil.example/mcp", &local),
+            Some(StatusCode::BAD_REQUEST),
+            "userinfo in the target's authority"
+        );
+        // RFC 9112 §3.2 asks `Host` of HTTP/1.1 only; HTTP/1.0 may omit it.
+        let target: Uri = "/mcp".parse().unwrap();
+        assert!(
+            peers
+                .check(Version::HTTP_10, &target, &headers(&[]))
+                .is_ok()
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! [`router`] gives an `axum::Router` to nest into an application (add tower layers to it);
 //! [`serve`] binds and serves it with `TCP_NODELAY` and a graceful shutdown on SIGTERM/Ctrl-C.
 
+mod authority;
 mod connection_limits;
 mod connections;
 mod guard;
@@ -89,7 +90,10 @@ async fn guard_request(
     request: Request,
     next: Next,
 ) -> Response {
-    if let Err(refused) = app.peers.check(request.headers()) {
+    if let Err(refused) = app
+        .peers
+        .check(request.version(), request.uri(), request.headers())
+    {
         return refused.into_response();
     }
     let response = next.run(request).await;
