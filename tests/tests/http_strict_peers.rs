@@ -1,5 +1,5 @@
-//! Hostile `Host`, `Origin` and request targets over raw TCP (no HTTP client would send them):
-//! every refusal has its status and a JSON-RPC error.
+//! Hostile `Host`, `Origin` and request targets over raw TCP (no HTTP client would send them),
+//! and the JSON-RPC body on 404 and 405: every refusal has its status and a JSON-RPC error.
 
 use std::time::Duration;
 
@@ -218,4 +218,33 @@ async fn an_absolute_form_target_must_name_this_server() {
     )
     .await;
     assert_eq!(local.status, 200, "{}: {}", local.head, local.body);
+}
+
+#[tokio::test]
+async fn unknown_path_is_404_and_unknown_method_405_with_json_rpc_bodies() {
+    let server = server();
+    let missing = send(
+        &server,
+        "POST /elsewhere HTTP/1.1\r\nHost: 127.0.0.1",
+        INITIALIZE,
+    )
+    .await;
+    assert_eq!(missing.status, 404, "{}", missing.head);
+    assert_eq!(missing.json_rpc_error_code(), -32600);
+
+    let wrong = send(&server, "PUT /mcp HTTP/1.1\r\nHost: 127.0.0.1", INITIALIZE).await;
+    assert_eq!(wrong.status, 405, "{}", wrong.head);
+    assert_eq!(wrong.json_rpc_error_code(), -32600);
+    // RFC 9110 §15.5.6: a 405 MUST carry `Allow`.
+    let allow = wrong
+        .head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("allow").then(|| value.to_owned())
+        })
+        .unwrap_or_else(|| panic!("no Allow in {}", wrong.head));
+    for method in ["GET", "POST", "DELETE"] {
+        assert!(allow.contains(method), "{allow}");
+    }
 }

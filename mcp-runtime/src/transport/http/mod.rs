@@ -73,8 +73,11 @@ pub fn router(server: Server, options: HttpOptions) -> Router {
             &path,
             post_route(post::handle)
                 .get(standalone::open)
-                .delete(standalone::end_session),
+                .delete(standalone::end_session)
+                // axum still adds `Allow` (RFC 9110 §15.5.6: a 405 MUST carry it).
+                .fallback(method_not_allowed),
         )
+        .fallback(not_found)
         .with_state(Arc::clone(&app))
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(max_body))
@@ -111,6 +114,23 @@ async fn guard_request(
             crate::protocol::jsonrpc::INVALID_REQUEST,
             "Invalid Request: the body is larger than the server accepts",
         ),
+    )
+}
+
+/// Any path but the endpoint: 404 with a JSON-RPC error (-32600), like every other refusal.
+async fn not_found() -> guard::Refusal {
+    guard::Refusal(
+        StatusCode::NOT_FOUND,
+        "Not Found: this server answers only at its MCP endpoint",
+    )
+}
+
+/// A method other than POST, GET (and HEAD) or DELETE on the endpoint: 405 with a JSON-RPC
+/// error (-32600).
+async fn method_not_allowed() -> guard::Refusal {
+    guard::Refusal(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Method Not Allowed: the MCP endpoint answers POST, GET and DELETE",
     )
 }
 
