@@ -8,7 +8,7 @@
 //! named by `OTEL_SERVICE_NAME` (or `service.name` in `OTEL_RESOURCE_ATTRIBUTES`), else by the
 //! executable, which Cargo names after the server's package, else `mcp-server`.
 //!
-//! What leaves the process: the `tool_call` spans of `server/call.rs` and nothing else — no
+//! What leaves the process: the `tool_call` spans of `server/methods/tools.rs` and nothing else — no
 //! session or request span, no event (the user's own `tracing` events inside a tool may quote
 //! its arguments). A span carries its name, start and end, and the fields the runtime records on
 //! it: `tool_name`, `outcome`, `duration_ms`. No argument value is a field of that span; keep it
@@ -39,10 +39,10 @@ use tracing_subscriber::filter::{LevelFilter, filter_fn};
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
-/// The exported span, as `server/call.rs` opens it.
+/// The exported span, as `server/methods/tools.rs` opens it (its target is that module's path).
 const TOOL_CALL: (&str, &str) = (
     "tool_call",
-    concat!(env!("CARGO_CRATE_NAME"), "::server::call"),
+    concat!(env!("CARGO_CRATE_NAME"), "::server::methods::tools"),
 );
 /// The spans whose end flushes the batch: `serve`, as each transport opens it.
 const SERVE: &str = "serve";

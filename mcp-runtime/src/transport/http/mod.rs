@@ -77,7 +77,6 @@ pub fn router(server: Server, options: HttpOptions) -> Router {
                 // axum still adds `Allow` (RFC 9110 §15.5.6: a 405 MUST carry it).
                 .fallback(method_not_allowed),
         )
-        .fallback(not_found)
         .with_state(Arc::clone(&app))
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(max_body))
@@ -117,7 +116,8 @@ async fn guard_request(
     )
 }
 
-/// Any path but the endpoint: 404 with a JSON-RPC error (-32600), like every other refusal.
+/// Any path but the endpoint, when [`serve`] serves it: 404 with a JSON-RPC error (-32600), like
+/// every other refusal.
 async fn not_found() -> guard::Refusal {
     guard::Refusal(
         StatusCode::NOT_FOUND,
@@ -144,7 +144,9 @@ pub async fn serve(server: Server, options: HttpOptions) -> Result<(), Error> {
     let address = listener.local_addr()?;
     tracing::info!(addr = %address, path = %options.path, stateless = options.stateless, "listening");
     let limits = connections::Limits::of(&options);
-    let app = router(server.clone(), options);
+    // The JSON 404 only where this server owns every path: a router nested into a user's app
+    // leaves unknown paths to that app (axum refuses to merge two routers with fallbacks).
+    let app = router(server.clone(), options).fallback(not_found);
     let shutdown = async move {
         shutdown_signal().await;
         tracing::info!("shutting down");
