@@ -22,7 +22,8 @@ pub(super) struct TrustedPeers {
 
 impl TrustedPeers {
     /// Entries that are not a `host[:port]` (or an origin) could never match a well-formed
-    /// value, so they are dropped with a warning.
+    /// value. From `MCP_*` they fail at start-up (`options.rs`); set in code, they are dropped
+    /// with a warning.
     pub(super) fn new(hosts: &[String], origins: &[String]) -> Self {
         let hosts = hosts
             .iter()

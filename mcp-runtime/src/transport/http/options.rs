@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use super::authority::{Authority, OriginValue};
 use crate::error::Error;
 
 /// Options of the Streamable HTTP transport. `HttpOptions::default()` is the embedded default;
@@ -127,11 +128,10 @@ impl HttpOptions {
             v.parse()
                 .map_err(|_| "expected an address such as 127.0.0.1:8080".to_owned())
         };
-        let list = |v: &str| Ok::<_, String>(list(v));
         set!("MCP_BIND", bind, address);
         set!("MCP_STATELESS", stateless, parse_bool);
-        set!("MCP_ALLOWED_HOSTS", allowed_hosts, list);
-        set!("MCP_ALLOWED_ORIGINS", allowed_origins, list);
+        set!("MCP_ALLOWED_HOSTS", allowed_hosts, hosts);
+        set!("MCP_ALLOWED_ORIGINS", allowed_origins, origins);
         set!("MCP_MAX_BODY_BYTES", max_body_bytes, positive);
         set!("MCP_MAX_CONNECTIONS", max_connections, positive);
         set!(
@@ -179,6 +179,41 @@ fn positive<T: std::str::FromStr + PartialOrd + Default>(value: &str) -> Result<
         .ok()
         .filter(|n| *n > T::default())
         .ok_or_else(|| "expected a positive whole number".to_owned())
+}
+
+/// `MCP_ALLOWED_HOSTS`: every entry a `host[:port]`, as the `Host` check parses it.
+fn hosts(value: &str) -> Result<Vec<String>, String> {
+    entries(value, "`host` or `host:port` entries", |entry| {
+        Authority::parse(entry).is_some()
+    })
+}
+
+/// `MCP_ALLOWED_ORIGINS`: every entry a `scheme://host[:port]` (a trailing `/` forgiven).
+fn origins(value: &str) -> Result<Vec<String>, String> {
+    entries(value, "`scheme://host[:port]` entries", |entry| {
+        matches!(
+            OriginValue::parse(entry.trim_end_matches('/')),
+            Some(OriginValue::Origin(_))
+        )
+    })
+}
+
+/// A comma-separated list whose every entry passes `valid`; the bad ones are named.
+fn entries(
+    value: &str,
+    expected: &str,
+    valid: impl Fn(&str) -> bool,
+) -> Result<Vec<String>, String> {
+    let entries = list(value);
+    let bad: Vec<&str> = entries
+        .iter()
+        .map(String::as_str)
+        .filter(|entry| !valid(entry))
+        .collect();
+    match bad.is_empty() {
+        true => Ok(entries),
+        false => Err(format!("expected {expected}; not one: {}", bad.join(", "))),
+    }
 }
 
 fn list(value: &str) -> Vec<String> {
@@ -257,5 +292,32 @@ mod tests {
         assert_eq!(options.heartbeat, Duration::from_millis(250));
         assert_eq!(options.allowed_hosts, ["mcp.example.com", "proxy:8443"]);
         assert_eq!(options.session_idle, Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn allow_list_entries_that_could_never_match_fail_at_start() {
+        let env = |key: &str| match key {
+            "MCP_ALLOWED_HOSTS" => Some("mcp.example.com, evil@host, [::1".to_owned()),
+            "MCP_ALLOWED_ORIGINS" => Some("https://app.example.com/, app.example.com".to_owned()),
+            _ => None,
+        };
+        let Err(Error::Config(problems)) = HttpOptions::from_lookup(env) else {
+            panic!("malformed allow-list entries must fail")
+        };
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].ends_with("not one: evil@host, [::1"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1].ends_with("not one: app.example.com"),
+            "{problems:?}"
+        );
+        let fine = |key: &str| match key {
+            "MCP_ALLOWED_ORIGINS" => Some("https://app.example.com/".to_owned()),
+            _ => None,
+        };
+        let options = HttpOptions::from_lookup(fine).unwrap();
+        assert_eq!(options.allowed_origins, ["https://app.example.com/"]);
     }
 }
