@@ -18,5 +18,16 @@ pub(crate) fn secure_id() -> String {
         // No OS randomness at all: fall back to std's random keys rather than refuse service.
         return format!("{}{}", random_id(), random_id());
     }
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+    hex(&bytes)
+}
+
+/// Lowercase hex of `bytes`: ids, digests and bindings are all written this way.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+    }
+    text
 }

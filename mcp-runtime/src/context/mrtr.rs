@@ -31,6 +31,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Ctx;
 use super::client_requests::{ClientCall, ClientRequestError};
+use crate::ids::hex;
 use crate::protocol::client::ClientCapabilities;
 use crate::protocol::jsonrpc::{ErrorObject, INVALID_PARAMS, RequestId, Response};
 
@@ -263,16 +264,6 @@ fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_secs())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        text.push(char::from(DIGITS[usize::from(byte & 0xf)]));
-    }
-    text
 }
 
 /// `base64url(payload).base64url(HMAC-SHA256(payload))`.

@@ -23,6 +23,7 @@ pub use diff::compare;
 pub use endpoint::{EndpointError, from_stdio};
 pub use report::{Change, Report, Severity};
 
+use crate::ids::hex;
 use crate::protocol::ProtocolVersion;
 use crate::server::Server;
 
@@ -105,10 +106,6 @@ fn sort_required(value: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(sort_required),
         _ => {}
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// Asserts that a server's `tools/list` matches an insta snapshot, in canonical form: the one
