@@ -32,18 +32,6 @@ impl Incoming {
         })
     }
 
-    /// A frame already parsed as JSON (an array is a batch).
-    pub fn from_json(value: Value) -> Self {
-        let frame = match value {
-            Value::Array(items) => Frame::Batch(items),
-            value => Frame::Single(value),
-        };
-        Incoming {
-            frame: frame.map(classify),
-            extensions: Arc::default(),
-        }
-    }
-
     /// The same frame with the request's extensions, for [`Ctx::extension`](crate::Ctx::extension).
     pub fn with_extensions(mut self, extensions: Extensions) -> Self {
         self.extensions = Arc::new(extensions);

@@ -148,11 +148,10 @@ mod tests {
     }
 
     fn call(name: &str) -> Incoming {
-        Incoming::from_json(
-            json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
             "name": name, "_meta": {
-                PROTOCOL_VERSION_KEY: "2026-07-28", CLIENT_CAPABILITIES_KEY: {}}}}),
-        )
+                PROTOCOL_VERSION_KEY: "2026-07-28", CLIENT_CAPABILITIES_KEY: {}}}});
+        Incoming::parse(body.to_string().as_bytes()).expect("JSON")
     }
 
     #[test]
