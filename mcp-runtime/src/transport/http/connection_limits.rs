@@ -28,8 +28,8 @@ use super::guard;
 /// What the header timer and the idle watchdog know of one connection. Everything here is
 /// touched from the connection's own task, so relaxed atomics suffice.
 pub(super) struct Activity {
-    /// Bumped by every read that returns bytes and by every request's start and end.
-    pub(super) events: AtomicU64,
+    /// Reads that returned bytes: the header timer starts at the first one of a head.
+    pub(super) reads: AtomicU64,
     /// Requests whose response has not been sent in full (0 or 1: HTTP/1 answers in order).
     pub(super) in_flight: AtomicUsize,
     /// When the last response was sent in full, in nanoseconds since `opened`.
@@ -42,16 +42,12 @@ pub(super) struct Activity {
 impl Activity {
     pub(super) fn new() -> Self {
         Activity {
-            events: AtomicU64::new(0),
+            reads: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
             last_end: AtomicU64::new(0),
             opened: tokio::time::Instant::now(),
             body_timed_out: AtomicBool::new(false),
         }
-    }
-
-    pub(super) fn bump(&self) {
-        self.events.fetch_add(1, Relaxed);
     }
 
     /// Completes once the connection has had no request in flight for `idle`, counted from the
@@ -94,14 +90,12 @@ impl InFlight {
     fn start(activity: &Arc<Activity>) -> Self {
         activity.in_flight.fetch_add(1, Relaxed);
         activity.body_timed_out.store(false, Relaxed);
-        activity.bump();
         InFlight(Arc::clone(activity))
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.bump();
         // The end is stored before the count drops, so the watchdog never sees an old end
         // with nothing in flight.
         self.0.ended();
@@ -124,7 +118,7 @@ impl AsyncRead for ReadCounting {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.read).poll_read(cx, buf);
         if buf.filled().len() > before {
-            self.activity.bump();
+            self.activity.reads.fetch_add(1, Relaxed);
         }
         polled
     }
@@ -142,7 +136,7 @@ pub(super) struct HeadTimer {
 impl Timer for HeadTimer {
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn Sleep>> {
         let mut sleep = HeadSleep {
-            seen: self.activity.events.load(Relaxed),
+            seen: self.activity.reads.load(Relaxed),
             activity: Arc::clone(&self.activity),
             duration,
             armed: None,
@@ -179,7 +173,7 @@ impl Future for HeadSleep {
         if self.armed.is_none() {
             // No waker is needed yet: only a read arms it, and hyper polls the timer after
             // every read that leaves the head incomplete.
-            if self.activity.events.load(Relaxed) == self.seen {
+            if self.activity.reads.load(Relaxed) == self.seen {
                 return Poll::Pending;
             }
             self.arm();
