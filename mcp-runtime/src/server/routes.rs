@@ -81,7 +81,8 @@ const fn route(
     }
 }
 
-/// Every method the server answers. Log lines name a method only if it is here.
+/// Every method the server answers, each once. Log lines name a method only if it is here: the
+/// client chooses method names, so one the server does not know is written `<unknown>`.
 #[rustfmt::skip]
 const ROUTES: &[Route] = &[
     route("initialize", Eras::BeforeInitialize, Needs::Nothing, Cache::No, lifecycle::initialize),
@@ -120,15 +121,6 @@ impl Route {
             Needs::ResourcesOrPrompts => resources || prompts,
         }
     }
-}
-
-/// Method names as logged: the client chooses them, so names the server does not know are
-/// written as `<unknown>`.
-fn loggable_method(method: &str) -> &'static str {
-    ROUTES
-        .iter()
-        .find(|route| route.method == method)
-        .map_or("<unknown>", |route| route.method)
 }
 
 impl Session {
@@ -242,8 +234,10 @@ impl Session {
     ) -> Reply {
         let span = tracing::info_span!("request", request_id = %request.id);
         let _request = span.enter();
-        let method = loggable_method(&request.method);
-        let reply = self.route(request, extensions, sink);
+        // One lookup by name serves both the log line and the dispatch.
+        let route = ROUTES.iter().find(|route| route.method == request.method);
+        let method = route.map_or("<unknown>", |route| route.method);
+        let reply = self.route(route, request, extensions, sink);
         if let Reply::Now(Response {
             outcome: Err(error),
             ..
@@ -261,6 +255,7 @@ impl Session {
 
     fn route(
         self: &Arc<Self>,
+        route: Option<&Route>,
         request: Request,
         extensions: &Arc<Extensions>,
         sink: &NotificationSink,
@@ -282,9 +277,7 @@ impl Session {
         };
         let era = modern.map_or(Era::Legacy, ProtocolVersion::era);
         let catalog = &self.server.shared.catalog;
-        let Some(route) = ROUTES
-            .iter()
-            .find(|route| route.method == method && route.serves(era) && route.exists_in(catalog))
+        let Some(route) = route.filter(|route| route.serves(era) && route.exists_in(catalog))
         else {
             let not_initialized = era == Era::Legacy && self.protocol_version().is_none();
             return Reply::Now(match not_initialized {
