@@ -16,6 +16,8 @@ pub(crate) struct ToolDef {
     pub(crate) description: Option<String>,
     pub(crate) annotations: Annotations,
     pub(crate) timeout: Option<Timeout>,
+    /// `scopes = [...]`: what a caller must have been granted.
+    pub(crate) scopes: Vec<LitStr>,
     pub(crate) receiver: Receiver,
     pub(crate) params: Vec<ParamDef>,
     pub(crate) output: Type,
@@ -96,6 +98,7 @@ impl ToolDef {
             description,
             annotations: attr.annotations,
             timeout: attr.timeout,
+            scopes: attr.scopes.unwrap_or_default(),
             receiver,
             params,
             output,

@@ -31,3 +31,20 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     }
     text
 }
+
+/// A keyed, non-reversible digest for log lines (16 hex digits of HMAC-SHA256): the same input
+/// gives the same digest within a process, and across instances that share `MCP_LOG_HASH_KEY`;
+/// without it the key is random per process.
+pub(crate) fn log_digest(data: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    static KEY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let key = KEY.get_or_init(|| match std::env::var("MCP_LOG_HASH_KEY") {
+        Ok(shared) if !shared.is_empty() => shared.into_bytes(),
+        _ => secure_id().into_bytes(),
+    });
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(key) else {
+        unreachable!("HMAC takes a key of any length")
+    };
+    mac.update(data);
+    hex(&mac.finalize().into_bytes()[..8])
+}

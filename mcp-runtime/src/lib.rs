@@ -26,6 +26,7 @@ mod error;
 mod failure;
 mod ids;
 pub mod logging;
+mod principal;
 mod prompt;
 mod protocol;
 mod resource;
@@ -51,6 +52,7 @@ pub use failure::{IntoToolFailure, ToolError, ToolFailure};
 /// The request extensions [`Ctx::extension`] reads (the `http` crate's, as axum's are).
 pub use http::Extensions;
 pub use mcp_macros::{mcp_server, prompt, resource, tool};
+pub use principal::{AuthMethod, Principal};
 pub use prompt::{IntoPromptMessages, PromptDef, PromptMessage, PromptMessages};
 pub use protocol::client::ClientCapabilities;
 pub use protocol::elicitation::{ElicitAction, ElicitResult, Elicitation};
@@ -58,7 +60,7 @@ pub use protocol::form_schema::{
     BooleanField, FormSchema, IntegerField, MultiSelect, NumberField, SingleSelect, StringField,
     StringFormat,
 };
-pub use protocol::jsonrpc::RequestId;
+pub use protocol::jsonrpc::{INSUFFICIENT_SCOPE, RequestId};
 pub use protocol::messages::{
     CallToolResult, Content, Implementation, Role, ToolAnnotations, ToolDescriptor,
 };
@@ -70,8 +72,8 @@ pub use protocol::sampling::{
 pub use protocol::{Era, ProtocolVersion};
 pub use resource::{Blob, IntoResourceOutput, ResourceContents, ResourceDef, ResourceUpdates};
 pub use server::{
-    ARGUMENT_ERROR_META_KEY, ArgumentErrorChannel, McpServer, RESOURCE_NOT_FOUND, Server,
-    ServerBuilder, UnknownArguments, WeakServer,
+    ARGUMENT_ERROR_META_KEY, ArgumentErrorChannel, McpServer, RESOURCE_NOT_FOUND, ScopeRefusal,
+    Server, ServerBuilder, UnknownArguments, WeakServer,
 };
 pub use tool::{IntoToolResult, Json, ToolDef};
 pub use validate::{MAX_LISTED_VIOLATIONS, MAX_QUOTED_BYTES};

@@ -56,6 +56,8 @@ pub struct PromptMeta {
     pub name: &'static str,
     pub title: Option<&'static str>,
     pub description: Option<&'static str>,
+    /// `#[prompt(scopes = [...])]`.
+    pub scopes: &'static [&'static str],
 }
 
 /// How a `prompts/get` ended, before the runtime writes it.

@@ -38,6 +38,7 @@ impl CatalogItem {
             name: attr.name,
             title: attr.title,
             description: attr.description,
+            scopes: attr.scopes,
             ..ToolAttr::default()
         };
         // Read (and its `#[arg]`s removed) even without a URI, so that mistake is the only error.
@@ -66,6 +67,7 @@ impl CatalogItem {
             name: attr.name,
             title: attr.title,
             description: attr.description,
+            scopes: attr.scopes,
             ..ToolAttr::default()
         };
         let def = ToolDef::from_fn(tool_attr, attrs, sig, errors);
@@ -186,6 +188,7 @@ impl CatalogItem {
         let name = &def.name;
         let title = option(def.title.as_ref().map(LitStr::value));
         let description = option(def.description.clone());
+        let scopes = &def.scopes;
         let params = def.params.iter().filter_map(|param| {
             let ParamKind::Arg(attr) = &param.kind else {
                 return None;
@@ -213,7 +216,7 @@ impl CatalogItem {
                 let mime_type = option(mime_type.as_ref().map(LitStr::value));
                 quote! {
                     #rt::ResourceDef::new(
-                        #rt::ResourceMeta { uri: #uri, name: #name, title: #title, description: #description, mime_type: #mime_type },
+                        #rt::ResourceMeta { uri: #uri, name: #name, title: #title, description: #description, mime_type: #mime_type, scopes: &[#(#scopes),*] },
                         ::std::vec![#(#params),*],
                         Self::#thunk,
                     )
@@ -221,7 +224,7 @@ impl CatalogItem {
             }
             CatalogKind::Prompt => quote! {
                 #rt::PromptDef::new(
-                    #rt::PromptMeta { name: #name, title: #title, description: #description },
+                    #rt::PromptMeta { name: #name, title: #title, description: #description, scopes: &[#(#scopes),*] },
                     ::std::vec![#(#params),*],
                     Self::#thunk,
                 )

@@ -212,6 +212,7 @@ fn meta(tool: &ToolDef) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     };
+    let scopes = &tool.scopes;
     quote! {
         #rt::ToolMeta {
             name: #name,
@@ -219,6 +220,7 @@ fn meta(tool: &ToolDef) -> TokenStream {
             description: #description,
             annotations: #rt::ToolAnnotations { read_only: #read_only, destructive: #destructive, idempotent: #idempotent, open_world: #open_world },
             timeout: #timeout,
+            scopes: &[#(#scopes),*],
         }
     }
 }

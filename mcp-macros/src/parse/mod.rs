@@ -43,6 +43,7 @@ pub(crate) mod kw {
         uri,
         mime_type,
         complete,
+        scopes,
     );
 }
 
@@ -76,6 +77,30 @@ pub(crate) struct ToolAttr {
     pub(crate) description: Option<LitStr>,
     pub(crate) annotations: Annotations,
     pub(crate) timeout: Option<Timeout>,
+    pub(crate) scopes: Option<Vec<LitStr>>,
+}
+
+/// `scopes = ["tickets:write", ...]`: each a scope token of RFC 6749 §3.3 (printable ASCII,
+/// no space, `"` or `\`), so it can be written into a `WWW-Authenticate` challenge as is.
+fn scopes(input: ParseStream<'_>, _: Span) -> syn::Result<Vec<LitStr>> {
+    input.parse::<Token![=]>()?;
+    let content;
+    syn::bracketed!(content in input);
+    let list = content.parse_terminated(<LitStr as Parse>::parse, Token![,])?;
+    for scope in &list {
+        let text = scope.value();
+        if text.is_empty()
+            || !text
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+        {
+            return Err(syn::Error::new(
+                scope.span(),
+                "a scope is printable ASCII with no space, `\"` or `\\`, such as \"tickets:write\"",
+            ));
+        }
+    }
+    Ok(list.into_iter().collect())
 }
 
 /// `timeout = "30s"`: a time limit for each call.
@@ -142,6 +167,8 @@ impl Parse for ToolAttr {
                 key::<kw::timeout, _>(input, &mut attr.timeout, |input, span| {
                     Timeout::parse(&eq_str(input, span)?)
                 })?;
+            } else if lookahead.peek(kw::scopes) {
+                key::<kw::scopes, _>(input, &mut attr.scopes, scopes)?;
             } else {
                 return Err(lookahead.error());
             }
@@ -159,6 +186,7 @@ pub(crate) struct ResourceAttr {
     pub(crate) title: Option<LitStr>,
     pub(crate) description: Option<LitStr>,
     pub(crate) mime_type: Option<LitStr>,
+    pub(crate) scopes: Option<Vec<LitStr>>,
 }
 
 impl Parse for ResourceAttr {
@@ -176,6 +204,8 @@ impl Parse for ResourceAttr {
                 key::<kw::description, _>(input, &mut attr.description, eq_str)?;
             } else if lookahead.peek(kw::mime_type) {
                 key::<kw::mime_type, _>(input, &mut attr.mime_type, eq_str)?;
+            } else if lookahead.peek(kw::scopes) {
+                key::<kw::scopes, _>(input, &mut attr.scopes, scopes)?;
             } else {
                 return Err(lookahead.error());
             }
@@ -191,6 +221,7 @@ pub(crate) struct PromptAttr {
     pub(crate) name: Option<LitStr>,
     pub(crate) title: Option<LitStr>,
     pub(crate) description: Option<LitStr>,
+    pub(crate) scopes: Option<Vec<LitStr>>,
 }
 
 impl Parse for PromptAttr {
@@ -204,6 +235,8 @@ impl Parse for PromptAttr {
                 key::<kw::title, _>(input, &mut attr.title, eq_str)?;
             } else if lookahead.peek(kw::description) {
                 key::<kw::description, _>(input, &mut attr.description, eq_str)?;
+            } else if lookahead.peek(kw::scopes) {
+                key::<kw::scopes, _>(input, &mut attr.scopes, scopes)?;
             } else {
                 return Err(lookahead.error());
             }
@@ -319,6 +352,23 @@ mod tests {
             .to_string();
         assert!(error.starts_with("expected one of"), "{error}");
         assert!(error.contains("`read_only`"), "{error}");
+    }
+
+    #[test]
+    fn scopes_are_scope_tokens() {
+        let attr: ToolAttr = syn::parse_quote!(scopes = ["tickets:write", "audit"]);
+        let scopes: Vec<String> = attr.scopes.unwrap().iter().map(LitStr::value).collect();
+        assert_eq!(scopes, ["tickets:write", "audit"]);
+        for bad in ["\"a b\"", "\"\"", "\"q\\\"\""] {
+            let error = syn::parse_str::<ToolAttr>(&format!("scopes = [{bad}]"))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(
+                error.starts_with("a scope is printable ASCII"),
+                "{bad}: {error}"
+            );
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use http::Extensions;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+use crate::principal::Principal;
 use crate::protocol::ProtocolVersion;
 use crate::protocol::client::ClientCapabilities;
 use crate::protocol::elicitation::{ElicitResult, Elicitation};
@@ -83,6 +84,12 @@ impl Ctx {
     /// there are none.
     pub fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
         self.extensions.get::<T>()
+    }
+
+    /// The verified caller, when the server authenticates (its auth layer, or a layer of the
+    /// user's own, inserted it). Identity, scopes and tenant come from the credential only.
+    pub fn principal(&self) -> Option<&Principal> {
+        self.extensions.get::<Principal>()
     }
 
     /// All of the request's extensions.

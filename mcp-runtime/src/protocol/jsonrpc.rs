@@ -17,6 +17,10 @@ pub(crate) const INVALID_PARAMS: i32 = -32602;
 pub(crate) const INTERNAL_ERROR: i32 = -32603;
 /// MCP `HeaderMismatchError` (2026-07-28): HTTP headers disagree with the body, or are missing.
 pub(crate) const HEADER_MISMATCH: i32 = -32020;
+/// This runtime's own code (MCP defines none): the caller's token lacks a scope the handler
+/// requires. `data.requiredScopes` lists them; over HTTP it is answered 403 with an
+/// `insufficient_scope` challenge.
+pub const INSUFFICIENT_SCOPE: i32 = -32003;
 /// MCP `MissingRequiredClientCapabilityError` (2026-07-28): handling the request needs a client
 /// capability the request did not declare.
 pub(crate) const MISSING_REQUIRED_CLIENT_CAPABILITY: i32 = -32021;

@@ -68,6 +68,8 @@ pub struct ResourceMeta {
     pub title: Option<&'static str>,
     pub description: Option<&'static str>,
     pub mime_type: Option<&'static str>,
+    /// `#[resource(scopes = [...])]`.
+    pub scopes: &'static [&'static str],
 }
 
 /// How a read ended, before the runtime writes it.

@@ -8,7 +8,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::catalog::Catalog;
-use super::handle::{ArgumentErrorChannel, Server, Shared, UnknownArguments};
+use super::handle::{ArgumentErrorChannel, ScopeRefusal, Server, Shared, UnknownArguments};
 use super::panic_guard;
 use super::registry::{RegisteredTool, ToolSet};
 use crate::context::mrtr::StateKey;
@@ -36,6 +36,7 @@ pub struct ServerBuilder<S> {
     resource_updates: ResourceUpdates,
     unknown_arguments: UnknownArguments,
     argument_errors: ArgumentErrorChannel,
+    scope_refusal: ScopeRefusal,
     page_size: usize,
     tool_timeout: Option<Duration>,
     list_ttl: Duration,
@@ -57,6 +58,7 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
             resource_updates: ResourceUpdates::new(),
             unknown_arguments: UnknownArguments::default(),
             argument_errors: ArgumentErrorChannel::default(),
+            scope_refusal: ScopeRefusal::default(),
             page_size: 100,
             tool_timeout: None,
             list_ttl: Duration::from_secs(60),
@@ -133,6 +135,13 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
         self
     }
 
+    /// How a call lacking a required scope is answered (default: a JSON-RPC error that HTTP
+    /// answers 403 `insufficient_scope`).
+    pub fn scope_refusal(mut self, refusal: ScopeRefusal) -> Self {
+        self.scope_refusal = refusal;
+        self
+    }
+
     /// Tools per `tools/list` page (default 100); further pages are reached with `nextCursor`.
     pub fn page_size(mut self, page_size: usize) -> Self {
         self.page_size = page_size.max(1);
@@ -202,6 +211,7 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
                 catalog,
                 resource_updates: self.resource_updates,
                 argument_errors: self.argument_errors,
+                scope_refusal: self.scope_refusal,
                 page_size: self.page_size,
                 tool_timeout: self.tool_timeout,
                 list_ttl: self.list_ttl,

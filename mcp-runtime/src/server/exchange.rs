@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::handle::{Server, Shared};
 use super::session::Session;
 use crate::context::NotificationSink;
+use crate::principal::Principal;
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{ErrorObject, INVALID_PARAMS, RequestId, Response};
 use crate::protocol::meta::RequestMeta;
@@ -70,6 +71,11 @@ impl<'a> Exchange<'a> {
     }
 
     /// Answers now with this result.
+    /// The verified caller, when the server authenticates.
+    pub(super) fn principal(&self) -> Option<&Principal> {
+        self.extensions.get::<Principal>()
+    }
+
     pub(super) fn result(self, result: Value) -> Reply {
         Reply::Now(Response::result(self.id, result))
     }

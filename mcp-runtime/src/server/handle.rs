@@ -29,6 +29,20 @@ pub enum ArgumentErrorChannel {
     ToolResult,
 }
 
+/// How a call whose principal lacks a required scope is answered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ScopeRefusal {
+    /// A JSON-RPC error ([`INSUFFICIENT_SCOPE`](crate::INSUFFICIENT_SCOPE)), which the HTTP
+    /// transport answers 403 with `WWW-Authenticate: Bearer error="insufficient_scope",
+    /// scope="…"`, so that clients can step up (Authorization, "Runtime Insufficient Scope
+    /// Errors", a SHOULD).
+    #[default]
+    Forbidden,
+    /// For tools, an `isError: true` result naming the missing scopes (the session's HTTP
+    /// status stays 200); resources and prompts are still refused as `Forbidden`.
+    ToolResult,
+}
+
 /// What to do with arguments a tool does not declare.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum UnknownArguments {
@@ -60,6 +74,7 @@ pub(super) struct Shared {
     /// The URIs that changed, for subscribed sessions.
     pub(super) resource_updates: ResourceUpdates,
     pub(super) argument_errors: ArgumentErrorChannel,
+    pub(super) scope_refusal: ScopeRefusal,
     pub(super) page_size: usize,
     pub(super) tool_timeout: Option<Duration>,
     pub(super) list_ttl: Duration,
@@ -106,6 +121,24 @@ impl Server {
             .iter()
             .map(|tool| tool.descriptor.clone())
             .collect()
+    }
+
+    /// Every scope a tool, resource or prompt requires, sorted: the default `scopes_supported`
+    /// of the protected-resource metadata.
+    pub fn required_scopes(&self) -> Vec<String> {
+        let tools = self.tool_set();
+        let catalog = &self.shared.catalog;
+        let mut scopes: Vec<String> = tools
+            .tools
+            .iter()
+            .flat_map(|tool| tool.scopes)
+            .chain(catalog.resources.iter().flat_map(|r| r.meta.scopes))
+            .chain(catalog.prompts.iter().flat_map(|p| p.meta.scopes))
+            .map(|scope| (*scope).to_owned())
+            .collect();
+        scopes.sort_unstable();
+        scopes.dedup();
+        scopes
     }
 
     pub(super) fn tool_set(&self) -> Arc<ToolSet> {

@@ -6,8 +6,9 @@
 //! Multi Round-Trip Requests), and writes its outcome record. The method only says how the
 //! handler's value is answered.
 //!
-//! **Architecture Invariant:** no handler runs outside [`Exchange::invoke`]; admission (scopes,
-//! per-tool limits) and outcome consumers (logs, metrics, spans) plug in here, once for all.
+//! **Architecture Invariant:** no handler runs outside [`Exchange::invoke`]; outcome consumers
+//! (logs, metrics, spans) plug in here, once for all. Admission ([`Exchange::admit`]: scopes,
+//! per-tool limits) is asked by each method as soon as it knows its handler.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -23,7 +24,7 @@ use super::panic_guard::Guarded;
 use crate::context::Ctx;
 use crate::context::mrtr::{CallBinding, InputRound};
 use crate::context::{ClientLink, CtxParts};
-use crate::protocol::jsonrpc::{ErrorObject, RequestId, Response};
+use crate::protocol::jsonrpc::{ErrorObject, INSUFFICIENT_SCOPE, RequestId, Response};
 
 /// What to run besides the handler: its record (kind and name), its time limit, and on
 /// 2026-07-28 the input round it may stop to ask the client in.
@@ -47,9 +48,30 @@ pub(super) enum Ended<T> {
     TimedOut(Duration),
 }
 
-/// Why a call is refused before its handler runs. None exist yet: scopes and per-tool rate
-/// limits add theirs here, and [`Exchange::invoke`] answers them.
-pub(super) enum Refusal {}
+/// Why a call is refused before its handler runs (per-tool rate limits add theirs here).
+pub(super) enum Refusal {
+    /// The principal lacks one of these scopes.
+    Scopes(&'static [&'static str]),
+}
+
+impl Refusal {
+    /// The JSON-RPC error it is answered with.
+    pub(super) fn error(&self) -> ErrorObject {
+        let Refusal::Scopes(required) = self;
+        ErrorObject::new(
+            INSUFFICIENT_SCOPE,
+            format!("Forbidden: this needs the scopes {}", required.join(" ")),
+        )
+        .with_data(serde_json::json!({ "requiredScopes": required }))
+    }
+
+    /// Its outcome record's class.
+    pub(super) fn class(&self) -> &'static str {
+        match self {
+            Refusal::Scopes(_) => "InsufficientScope",
+        }
+    }
+}
 
 /// How the runner stopped waiting.
 enum Stop<T> {
@@ -67,9 +89,6 @@ impl Exchange<'_> {
         handler: impl FnOnce(Ctx) -> BoxFuture<'static, T>,
         answer: impl FnOnce(Ended<T>, &mut Record, RequestId) -> Response + Send + 'static,
     ) -> Reply {
-        if let Err(refusal) = self.admit(&invocation) {
-            match refusal {}
-        }
         let Invocation {
             mut record,
             timeout,
@@ -192,8 +211,14 @@ impl Exchange<'_> {
         }))
     }
 
-    /// The admission step: whether this call may run at all.
-    fn admit(&self, _invocation: &Invocation) -> Result<(), Refusal> {
-        Ok(())
+    /// The admission step: whether a handler requiring `scopes` may run at all. Each method
+    /// asks it as soon as it knows the handler, before arguments are validated, so a caller
+    /// without the scopes learns nothing from validation. Servers without authentication have
+    /// no principal, and admit every call.
+    pub(super) fn admit(&self, scopes: &'static [&'static str]) -> Result<(), Refusal> {
+        match self.principal() {
+            Some(principal) if !principal.has_scopes(scopes) => Err(Refusal::Scopes(scopes)),
+            _ => Ok(()),
+        }
     }
 }

@@ -26,7 +26,7 @@ mod session;
 pub use builder::{McpServer, ServerBuilder};
 pub(crate) use changes::ChangeNotifications;
 pub use exchange::Reply;
-pub use handle::{ArgumentErrorChannel, Server, UnknownArguments, WeakServer};
+pub use handle::{ArgumentErrorChannel, ScopeRefusal, Server, UnknownArguments, WeakServer};
 pub use incoming::Incoming;
 pub use methods::resources::RESOURCE_NOT_FOUND;
 pub use methods::tools::ARGUMENT_ERROR_META_KEY;

@@ -7,8 +7,9 @@
 use std::time::Instant;
 
 use super::panic_guard;
+use crate::principal::Principal;
 use crate::protocol::jsonrpc::{
-    INTERNAL_ERROR, INVALID_PARAMS, MISSING_REQUIRED_CLIENT_CAPABILITY,
+    INSUFFICIENT_SCOPE, INTERNAL_ERROR, INVALID_PARAMS, MISSING_REQUIRED_CLIENT_CAPABILITY,
 };
 
 /// The name recorded for a handler the server does not have: the client chose it, so it is not
@@ -53,6 +54,8 @@ pub(super) enum Outcome {
     InputRequired,
     /// 2026-07-28: the handler needed a capability the client did not declare (-32021).
     MissingCapability,
+    /// Refused by admission before anything ran, by class (`InsufficientScope`).
+    Refused(&'static str),
 }
 
 impl Outcome {
@@ -81,6 +84,7 @@ impl Outcome {
                 Some(MISSING_REQUIRED_CLIENT_CAPABILITY),
                 Some("MissingCapability"),
             ),
+            Outcome::Refused(class) => ("refused", Some(INSUFFICIENT_SCOPE), Some(class)),
         }
     }
 
@@ -97,6 +101,7 @@ impl Outcome {
             Outcome::Cancelled => ("cancelled", None),
             Outcome::InputRequired => ("input_required", None),
             Outcome::MissingCapability => ("missing_capability", None),
+            Outcome::Refused(class) => ("refused", Some(class)),
         }
     }
 }
@@ -109,6 +114,8 @@ pub(super) struct Record {
     started: Instant,
     outcome: Outcome,
     error_id: Option<String>,
+    /// The caller's [`Principal::log_id`](crate::Principal::log_id), when authenticated.
+    principal_hash: Option<String>,
 }
 
 impl Record {
@@ -119,11 +126,17 @@ impl Record {
             started: Instant::now(),
             outcome: Outcome::Ok,
             error_id: None,
+            principal_hash: None,
         }
     }
 
     pub(super) fn kind(&self) -> Kind {
         self.kind
+    }
+
+    /// Notes who called (a digest, never the subject).
+    pub(super) fn by(&mut self, principal: Option<&Principal>) {
+        self.principal_hash = principal.map(|principal| principal.log_id().to_owned());
     }
 
     /// Names the handler once it is known (a record starts before the name is read).
@@ -157,6 +170,7 @@ impl Record {
             .then(panic_guard::take_location)
             .flatten();
         let (name, error_id) = (self.name, self.error_id.as_deref());
+        let principal_hash = self.principal_hash.as_deref();
         if self.kind != Kind::Tool {
             let (outcome, error_class) = self.outcome.handler_fields();
             let handler = self.kind.as_str();
@@ -164,6 +178,7 @@ impl Record {
                 (true, _) => tracing::error!(
                     handler,
                     name,
+                    principal_hash,
                     duration_ms,
                     outcome,
                     error_class,
@@ -171,10 +186,25 @@ impl Record {
                     panic_location,
                     "handler"
                 ),
-                (false, Some(error_class)) => {
-                    tracing::info!(handler, name, duration_ms, outcome, error_class, "handler")
+                (false, Some(error_class)) => tracing::info!(
+                    handler,
+                    name,
+                    principal_hash,
+                    duration_ms,
+                    outcome,
+                    error_class,
+                    "handler"
+                ),
+                (false, None) => {
+                    tracing::info!(
+                        handler,
+                        name,
+                        principal_hash,
+                        duration_ms,
+                        outcome,
+                        "handler"
+                    )
                 }
-                (false, None) => tracing::info!(handler, name, duration_ms, outcome, "handler"),
             }
             return;
         }
@@ -184,10 +214,14 @@ impl Record {
         span.record("outcome", outcome);
         // As i64: tracing-opentelemetry exports u64 fields as strings.
         span.record("duration_ms", duration_ms as i64);
+        if let Some(principal_hash) = principal_hash {
+            span.record("principal_hash", principal_hash);
+        }
         if failed {
             span.record("otel.status_code", "ERROR");
             tracing::error!(
                 tool_name = name,
+                principal_hash,
                 duration_ms,
                 outcome,
                 error_code,
@@ -199,6 +233,7 @@ impl Record {
         } else {
             tracing::info!(
                 tool_name = name,
+                principal_hash,
                 duration_ms,
                 outcome,
                 error_code,

@@ -59,6 +59,8 @@ pub(super) struct RegisteredTool {
     /// Whether structured output is wrapped as `{"result": …}` (its schema is not an object).
     pub(super) wrap_output: bool,
     pub(super) timeout: Option<Duration>,
+    /// What a caller must have been granted.
+    pub(super) scopes: &'static [&'static str],
     pub(super) call: ErasedCall,
 }
 
@@ -101,6 +103,7 @@ impl RegisteredTool {
             validator,
             wrap_output,
             timeout: def.meta.timeout,
+            scopes: def.meta.scopes,
             call,
         })
     }

@@ -91,6 +91,8 @@ pub struct ToolMeta {
     pub annotations: ToolAnnotations,
     /// `#[tool(timeout = "…")]`.
     pub timeout: Option<std::time::Duration>,
+    /// `#[tool(scopes = [...])]`: what a caller must have been granted.
+    pub scopes: &'static [&'static str],
 }
 
 /// How a tool's arguments are described.

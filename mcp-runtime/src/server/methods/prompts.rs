@@ -64,6 +64,11 @@ pub(in crate::server) fn get(mut exchange: Exchange<'_>) -> Reply {
     };
     let name = prompt.meta.name;
     record.named(name);
+    record.by(exchange.principal());
+    if let Err(refusal) = exchange.admit(prompt.meta.scopes) {
+        record.finish(Outcome::Refused(refusal.class()));
+        return exchange.error(refusal.error());
+    }
     if let Some(unknown) = arguments
         .keys()
         .find(|key| !prompt.params.iter().any(|param| param.name == key.as_str()))

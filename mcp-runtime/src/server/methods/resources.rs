@@ -85,9 +85,14 @@ pub(in crate::server) fn read(exchange: Exchange<'_>) -> Reply {
         return exchange.error(not_found(&uri, version));
     };
     let mut record = record;
+    record.by(exchange.principal());
     // The template, not the URI, names the resource in the log: a URI may carry anything.
     let name = resource.meta.uri;
     record.named(name);
+    if let Err(refusal) = exchange.admit(resource.meta.scopes) {
+        record.finish(Outcome::Refused(refusal.class()));
+        return exchange.error(refusal.error());
+    }
     let declared_mime = resource.meta.mime_type;
     // `resources/read` has no input rounds here yet: its handlers cannot ask the client.
     let invocation = Invocation {

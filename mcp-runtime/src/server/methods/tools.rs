@@ -13,7 +13,7 @@ use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{ErrorObject, INVALID_PARAMS, RequestId, Response};
 use crate::protocol::messages::{CallToolResult, Content};
 use crate::server::exchange::{Exchange, Reply};
-use crate::server::handle::ArgumentErrorChannel;
+use crate::server::handle::{ArgumentErrorChannel, ScopeRefusal};
 use crate::server::invoke::{Ended, Invocation};
 use crate::server::outcome::{Kind, Outcome, Record, UNKNOWN};
 use crate::server::pagination::{page_bounds, page_result};
@@ -47,8 +47,8 @@ pub(in crate::server) fn list(exchange: Exchange<'_>) -> Reply {
 /// Runs a call inside its `tool_call` span (a child of the request span): the span carries
 /// `tool_name`, `outcome` and `duration_ms`, for tracing exporters such as OpenTelemetry.
 pub(in crate::server) fn call(exchange: Exchange<'_>) -> Reply {
-    // `principal_hash` stays empty until transports authenticate; `otel.status_code` marks
-    // failed calls for tracing backends.
+    // `principal_hash` is the caller's digest when the server authenticates; `otel.status_code`
+    // marks failed calls for tracing backends.
     let span = tracing::info_span!(
         "tool_call",
         tool_name = Empty,
@@ -66,6 +66,7 @@ pub(in crate::server) fn call(exchange: Exchange<'_>) -> Reply {
 
 fn start(mut exchange: Exchange<'_>) -> Reply {
     let mut record = Record::start(Kind::Tool, UNKNOWN);
+    record.by(exchange.principal());
     let params = match call_params(exchange.params.take()) {
         Ok(params) => params,
         Err(why) => {
@@ -80,6 +81,17 @@ fn start(mut exchange: Exchange<'_>) -> Reply {
         return exchange.invalid_params(&why);
     };
     record.named(tool.name);
+    if let Err(refusal) = exchange.admit(tool.scopes) {
+        record.finish(Outcome::Refused(refusal.class()));
+        return match exchange.shared().scope_refusal {
+            ScopeRefusal::Forbidden => exchange.error(refusal.error()),
+            ScopeRefusal::ToolResult => {
+                let result = CallToolResult::error_text(refusal.error().message);
+                let version = exchange.version;
+                exchange.result(result.into_json(version))
+            }
+        };
+    }
     let arguments = Value::Object(params.arguments);
     let violations = tool.validator.violations(&arguments);
     let channel = exchange.shared().argument_errors;

@@ -7,8 +7,9 @@ use axum::response::{IntoResponse, Response};
 use super::authority::{Authority, Origin, OriginValue};
 use crate::protocol::Era;
 use crate::protocol::jsonrpc::{
-    self, ErrorObject, Frame, HEADER_MISMATCH, INVALID_REQUEST, METHOD_NOT_FOUND,
-    MISSING_REQUIRED_CLIENT_CAPABILITY, PARSE_ERROR, RequestId, UNSUPPORTED_PROTOCOL_VERSION,
+    self, ErrorObject, Frame, HEADER_MISMATCH, INSUFFICIENT_SCOPE, INVALID_REQUEST,
+    METHOD_NOT_FOUND, MISSING_REQUIRED_CLIENT_CAPABILITY, PARSE_ERROR, RequestId,
+    UNSUPPORTED_PROTOCOL_VERSION,
 };
 
 /// Which `Host` and `Origin` values are trusted.
@@ -229,13 +230,46 @@ pub(super) fn status_for(error_code: Option<i32>, era: Era) -> StatusCode {
         // basic/index, "Per-request protocol fields": -32021 MUST be 400 on HTTP.
         (Some(MISSING_REQUIRED_CLIENT_CAPABILITY), _) => StatusCode::BAD_REQUEST,
         (Some(METHOD_NOT_FOUND), Era::Modern) => StatusCode::NOT_FOUND,
+        (Some(INSUFFICIENT_SCOPE), _) => StatusCode::FORBIDDEN,
         _ => StatusCode::OK,
     }
 }
 
-/// A JSON answer, with the status its error code (if any) calls for.
+/// A JSON answer, with the status its error code (if any) calls for. A refusal for missing
+/// scopes carries the `insufficient_scope` challenge (Authorization, "Runtime Insufficient
+/// Scope Errors"); the auth layer adds where the metadata is.
 pub(super) fn json_answer(answer: &Frame<jsonrpc::Response>, era: Era) -> Response {
-    json_response(status_for(answer.error_code(), era), answer.to_json())
+    let status = status_for(answer.error_code(), era);
+    let mut response = json_response(status, answer.to_json());
+    if status == StatusCode::FORBIDDEN
+        && let Frame::Single(jsonrpc::Response {
+            outcome: Err(error),
+            ..
+        }) = answer
+    {
+        let scopes: Vec<&str> = error
+            .data
+            .as_ref()
+            .and_then(|data| data.get("requiredScopes"))
+            .and_then(serde_json::Value::as_array)
+            .map(|scopes| {
+                scopes
+                    .iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let challenge = format!(
+            "Bearer error=\"insufficient_scope\", scope=\"{}\", error_description=\"this needs more scopes\"",
+            scopes.join(" ")
+        );
+        if let Ok(value) = HeaderValue::from_str(&challenge) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, value);
+        }
+    }
+    response
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //! [`router`] gives an `axum::Router` to nest into an application (add tower layers to it);
 //! [`serve`] binds and serves it with `TCP_NODELAY` and a graceful shutdown on SIGTERM/Ctrl-C.
 
+pub mod auth;
 mod authority;
 mod connection_limits;
 mod connections;
@@ -52,8 +53,11 @@ struct App {
 }
 
 /// The MCP endpoint as a router (at `options.path`), with the `Host`/`Origin` check and the body
-/// limit applied. Must run inside a Tokio runtime (it starts the idle-session sweep).
+/// limit applied, and, when `options.auth` configures credentials, the [`auth::AuthLayer`] in
+/// front of the endpoint and the protected-resource metadata beside it. Must run inside a Tokio
+/// runtime (it starts the idle-session sweep).
 pub fn router(server: Server, options: HttpOptions) -> Router {
+    let auth = auth_layer(&server, &options);
     let sessions = Arc::new(SessionTable::default());
     if !options.stateless {
         sessions::spawn_sweeper(&sessions, options.session_sweep, options.session_idle);
@@ -68,7 +72,7 @@ pub fn router(server: Server, options: HttpOptions) -> Router {
     });
     let path = app.options.path.clone();
     let max_body = app.options.max_body_bytes;
-    Router::new()
+    let endpoint = Router::new()
         .route(
             &path,
             post_route(post::handle)
@@ -79,10 +83,33 @@ pub fn router(server: Server, options: HttpOptions) -> Router {
         )
         .with_state(Arc::clone(&app))
         .layer(DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(max_body))
-        // Outside the limit: it rewrites the limit's own 413 as well as the extractor's. One
-        // middleware for both checks, since each layer costs a boxed clone and future per request.
-        .layer(middleware::from_fn_with_state(app, guard_request))
+        .layer(RequestBodyLimitLayer::new(max_body));
+    // Credentials are checked before the body is read; the metadata stays open.
+    let endpoint = match auth {
+        Some(auth) => endpoint.layer(auth.clone()).merge(auth.metadata_router()),
+        None => endpoint,
+    };
+    // Outside the limit: it rewrites the limit's own 413 as well as the extractor's. One
+    // middleware for both checks, since each layer costs a boxed clone and future per request.
+    endpoint.layer(middleware::from_fn_with_state(app, guard_request))
+}
+
+/// The auth layer `options.auth` configures: the resource is the public URL (or the bound
+/// address) plus the endpoint's path; `scopes_supported` defaults to what the handlers require.
+fn auth_layer(server: &Server, options: &HttpOptions) -> Option<auth::AuthLayer> {
+    if !options.auth.is_enabled() {
+        return None;
+    }
+    let mut auth = options.auth.clone();
+    if auth.scopes_supported.is_empty() {
+        auth.scopes_supported = server.required_scopes();
+    }
+    let origin = match &auth.public_url {
+        Some(origin) => origin.clone(),
+        None => format!("http://{}", options.bind),
+    };
+    let resource = format!("{origin}{}", options.path);
+    Some(auth::AuthLayer::new(&auth, &resource))
 }
 
 /// DNS-rebinding protection before anything else runs; then a body over the limit gets 413
@@ -139,10 +166,16 @@ async fn method_not_allowed() -> guard::Refusal {
 ///
 /// Logs `listening` with the bound address (useful with port 0). Each connection is served by
 /// hyper's HTTP/1 server directly, with `TCP_NODELAY`.
-pub async fn serve(server: Server, options: HttpOptions) -> Result<(), Error> {
+pub async fn serve(server: Server, mut options: HttpOptions) -> Result<(), Error> {
+    if let Some(problem) = options.auth.exposure_problem(options.bind) {
+        return Err(Error::Config(vec![problem]));
+    }
     let listener = TcpListener::bind(options.bind).await?;
     let address = listener.local_addr()?;
-    tracing::info!(addr = %address, path = %options.path, stateless = options.stateless, "listening");
+    // Port 0 is now a port: the default resource URL names the address actually bound.
+    options.bind = address;
+    let auth = options.auth.is_enabled();
+    tracing::info!(addr = %address, path = %options.path, stateless = options.stateless, auth, "listening");
     let limits = connections::Limits::of(&options);
     // The JSON 404 only where this server owns every path: a router nested into a user's app
     // leaves unknown paths to that app (axum refuses to merge two routers with fallbacks).

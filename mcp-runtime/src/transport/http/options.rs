@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use super::auth::AuthOptions;
 use super::authority::{Authority, OriginValue};
 use crate::error::Error;
 
@@ -68,6 +69,9 @@ pub struct HttpOptions {
     pub stream_buffer: usize,
     /// The `retry` (reconnection delay) sent in the priming event (default 1s).
     pub retry: Duration,
+    /// Authentication of the endpoint (API keys, JWTs); off by default, and then only a
+    /// loopback address may be bound.
+    pub auth: AuthOptions,
 }
 
 impl Default for HttpOptions {
@@ -94,6 +98,7 @@ impl Default for HttpOptions {
             stream_max_lifetime: Duration::from_secs(3600),
             stream_buffer: 256,
             retry: Duration::from_secs(1),
+            auth: AuthOptions::default(),
         }
     }
 }
@@ -158,6 +163,7 @@ impl HttpOptions {
             stream_max_lifetime,
             parse_duration
         );
+        options.auth = AuthOptions::read(&lookup, &mut problems);
         match problems.is_empty() {
             true => Ok(options),
             false => Err(Error::Config(problems)),

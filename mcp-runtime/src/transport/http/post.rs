@@ -11,7 +11,7 @@ use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::guard::{self, error_response, json_answer, refusal};
-use super::sessions::HttpSession;
+use super::sessions::{HttpSession, owner_of};
 use super::stream::{EventStream, StreamKind, sse_response};
 use super::{App, lazy, modern_headers};
 use crate::context::NotificationSink;
@@ -38,6 +38,7 @@ pub(super) async fn handle(
             "Not Acceptable: `Accept` must list both application/json and text/event-stream",
         );
     }
+    let owner = owner_of(&extensions);
     let incoming = match Incoming::parse(&body) {
         Ok(incoming) => incoming.with_extensions(extensions),
         Err(_not_json) => {
@@ -70,7 +71,7 @@ pub(super) async fn handle(
                 "Header mismatch: the MCP-Protocol-Version header is required",
             ),
         ),
-        version => legacy(&app, &headers, incoming, version).await,
+        version => legacy(&app, &headers, incoming, version, owner).await,
     }
 }
 
@@ -169,6 +170,7 @@ async fn legacy(
     headers: &HeaderMap,
     incoming: Incoming,
     header_version: Option<ProtocolVersion>,
+    owner: Option<String>,
 ) -> Response {
     let method = incoming.method();
     let is_initialize = method == Some("initialize");
@@ -180,7 +182,7 @@ async fn legacy(
         return answer(app, session, None, incoming, None, Era::Legacy, version).await;
     }
     if is_initialize {
-        return initialize(app, incoming).await;
+        return initialize(app, incoming, owner).await;
     }
     let is_call = method == Some("tools/call");
     let Some(id) = headers.get(SESSION_HEADER) else {
@@ -190,7 +192,8 @@ async fn legacy(
             "Bad Request: the Mcp-Session-Id header is required; send `initialize` first",
         );
     };
-    let Some(held) = id.to_str().ok().and_then(|id| app.sessions.get(id)) else {
+    let owned = |id: &str| app.sessions.get(id, owner.as_deref());
+    let Some(held) = id.to_str().ok().and_then(owned) else {
         // An unknown or ended session MUST get 404; the client then starts a new one.
         return refusal(
             StatusCode::NOT_FOUND,
@@ -230,11 +233,11 @@ async fn legacy(
     .await
 }
 
-async fn initialize(app: &Arc<App>, incoming: Incoming) -> Response {
+async fn initialize(app: &Arc<App>, incoming: Incoming, owner: Option<String>) -> Response {
     let session = Session::open_secure(&app.server);
     let Some(held) = app
         .sessions
-        .insert(Arc::clone(&session), app.options.max_sessions)
+        .insert(Arc::clone(&session), owner, app.options.max_sessions)
     else {
         let mut refused = error_response(
             StatusCode::SERVICE_UNAVAILABLE,

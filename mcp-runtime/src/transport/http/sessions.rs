@@ -10,6 +10,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::stream::{EventStream, StreamCount};
+use crate::principal::Principal;
 use crate::server::Session;
 
 /// Streams remembered per session for resumption; the oldest finished one is forgotten first.
@@ -26,10 +27,12 @@ pub(super) struct HttpSession {
     remembered: Mutex<VecDeque<Arc<EventStream>>>,
     /// Cancelled when the session ends (DELETE, idle sweep): its standalone streams close.
     pub(super) ended: CancellationToken,
+    /// The identity of the principal that opened it; `None` on a server without auth.
+    owner: Option<String>,
 }
 
 impl HttpSession {
-    fn new(session: Arc<Session>) -> Arc<Self> {
+    fn new(session: Arc<Session>, owner: Option<String>) -> Arc<Self> {
         Arc::new(HttpSession {
             session,
             last_used: Mutex::new(Instant::now()),
@@ -37,6 +40,7 @@ impl HttpSession {
             streams: Arc::default(),
             remembered: Mutex::default(),
             ended: CancellationToken::new(),
+            owner,
         })
     }
 
@@ -97,6 +101,11 @@ impl Drop for InUse {
     }
 }
 
+/// What a request's session must be bound to: its principal's identity.
+pub(super) fn owner_of(extensions: &http::Extensions) -> Option<String> {
+    extensions.get::<Principal>().map(Principal::identity)
+}
+
 /// Every legacy session, by id.
 #[derive(Default)]
 pub(super) struct SessionTable {
@@ -104,22 +113,31 @@ pub(super) struct SessionTable {
 }
 
 impl SessionTable {
-    /// Adds a session unless `cap` are open.
-    pub(super) fn insert(&self, session: Arc<Session>, cap: usize) -> Option<Arc<HttpSession>> {
+    /// Adds a session, bound to its principal (`owner`), unless `cap` are open.
+    pub(super) fn insert(
+        &self,
+        session: Arc<Session>,
+        owner: Option<String>,
+        cap: usize,
+    ) -> Option<Arc<HttpSession>> {
         let mut sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
         if sessions.len() >= cap {
             return None;
         }
-        let held = HttpSession::new(session);
+        let held = HttpSession::new(session, owner);
         sessions.insert(held.session.id().to_owned(), Arc::clone(&held));
         Some(held)
     }
 
-    pub(super) fn get(&self, id: &str) -> Option<Arc<HttpSession>> {
+    /// The session `id` names, if the principal of this request (`owner`) opened it: to any
+    /// other principal it does not exist (404), so a session id read from anywhere is of no
+    /// use without its principal's credentials.
+    pub(super) fn get(&self, id: &str, owner: Option<&str>) -> Option<Arc<HttpSession>> {
         self.sessions
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(id)
+            .filter(|held| held.owner.as_deref() == owner)
             .cloned()
     }
 

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
+use axum::http::Extensions;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tokio_util::sync::CancellationToken;
@@ -11,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::App;
 use super::guard::{self, Refusal, error_response, refusal};
 use super::post::{SESSION_HEADER, VERSION_HEADER};
-use super::sessions::HttpSession;
+use super::sessions::{HttpSession, owner_of};
 use super::stream::{EventStream, StreamKind, sse_response};
 use crate::protocol::ProtocolVersion;
 use crate::server::ChangeNotifications;
@@ -42,6 +43,7 @@ fn unsupported(requested: &str) -> Response {
 fn named_session(
     app: &App,
     headers: &HeaderMap,
+    extensions: &Extensions,
     version: Option<ProtocolVersion>,
 ) -> Result<Arc<HttpSession>, Refusal> {
     // 2026-07-28 has no GET stream and no sessions ("Backward Compatibility": 405); neither has
@@ -60,11 +62,15 @@ fn named_session(
     };
     id.to_str()
         .ok()
-        .and_then(|id| app.sessions.get(id))
+        .and_then(|id| app.sessions.get(id, owner_of(extensions).as_deref()))
         .ok_or(Refusal(StatusCode::NOT_FOUND, "Not Found: no such session"))
 }
 
-pub(super) async fn open(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+pub(super) async fn open(
+    State(app): State<Arc<App>>,
+    extensions: Extensions,
+    headers: HeaderMap,
+) -> Response {
     if !guard::accepts(&headers, "text/event-stream") {
         return refusal(
             StatusCode::NOT_ACCEPTABLE,
@@ -75,7 +81,7 @@ pub(super) async fn open(State(app): State<Arc<App>>, headers: HeaderMap) -> Res
         Ok(version) => version,
         Err(requested) => return unsupported(&requested),
     };
-    let held = match named_session(&app, &headers, version) {
+    let held = match named_session(&app, &headers, &extensions, version) {
         Ok(held) => held,
         Err(refused) => return refused.into_response(),
     };
@@ -157,12 +163,16 @@ fn resumable(held: &HttpSession, last_event_id: &str) -> Option<(Arc<EventStream
     (cursor == 0 || stream.holds_after(cursor - 1)).then_some((stream, cursor))
 }
 
-pub(super) async fn end_session(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+pub(super) async fn end_session(
+    State(app): State<Arc<App>>,
+    extensions: Extensions,
+    headers: HeaderMap,
+) -> Response {
     let version = match header_version(&headers) {
         Ok(version) => version,
         Err(requested) => return unsupported(&requested),
     };
-    match named_session(&app, &headers, version) {
+    match named_session(&app, &headers, &extensions, version) {
         Ok(held) => {
             // Transports, "Session Management": after DELETE, requests naming the session get 404.
             app.sessions.remove(held.session.id());
