@@ -5,7 +5,7 @@ pub use crate::{
     ArgumentErrorChannel, Blob, BooleanField, CallToolResult, ClientRequestError,
     CompletionRequest, Completions, Content, CreateMessage, Ctx, ElicitAction, ElicitResult,
     Elicitation, FormSchema, IntegerField, Json, ListRoots, LogLevel, McpServer, MultiSelect,
-    NumberField, PromptMessage, PromptMessages, ResourceContents, Root, SamplingMessage,
-    SamplingResult, Server, SingleSelect, StringField, ToolError, UnknownArguments, mcp_server,
-    prompt, resource, server_info, tool,
+    NumberField, Principal, PromptMessage, PromptMessages, ResourceContents, Root, SamplingMessage,
+    SamplingResult, ScopeRefusal, Server, SingleSelect, StringField, ToolError, UnknownArguments,
+    mcp_server, prompt, resource, server_info, tool,
 };

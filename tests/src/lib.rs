@@ -5,6 +5,7 @@
 
 #![allow(clippy::print_stdout)]
 
+pub mod auth;
 pub mod http;
 pub mod interop;
 

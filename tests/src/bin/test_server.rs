@@ -5,7 +5,8 @@
 //! Options come from the environment so one binary serves every test:
 //! `TEST_SERVER_ARGUMENT_ERRORS` = `json-rpc` | `tool-result`, `TEST_SERVER_PAGE_SIZE`,
 //! `TEST_SERVER_UNKNOWN_ARGUMENTS` = `ignore`, `TEST_SERVER_MAX_LINE_BYTES`,
-//! `TEST_SERVER_CLIENT_TIMEOUT_MS` (how long tools wait for the client's answers).
+//! `TEST_SERVER_CLIENT_TIMEOUT_MS` (how long tools wait for the client's answers),
+//! `TEST_SERVER_SCOPE_REFUSAL` = `tool-result`.
 
 use std::time::Duration;
 
@@ -160,6 +161,34 @@ impl TestServer {
             ctx.protocol_version(),
             ctx.request_id()
         )
+    }
+
+    /// Who is calling, as the verified credential says (needs `probe:read`).
+    #[tool(scopes = ["probe:read"], read_only)]
+    fn test_whoami(&self, ctx: &Ctx) -> Json<serde_json::Value> {
+        Json(match ctx.principal() {
+            None => serde_json::json!({"authenticated": false}),
+            Some(principal) => serde_json::json!({
+                "authenticated": true,
+                "subject": principal.subject(),
+                "scopes": principal.scopes(),
+                "tenant": principal.tenant(),
+                "method": format!("{:?}", principal.method()),
+                "email": principal.claim::<String>("email"),
+            }),
+        })
+    }
+
+    /// Needs `things:write`.
+    #[tool(scopes = ["things:write"])]
+    fn test_write(&self, note: String) -> String {
+        format!("written: {note}")
+    }
+
+    /// A resource that needs `things:read`.
+    #[resource(uri = "things://secret", scopes = ["things:read"])]
+    fn secret_thing(&self) -> String {
+        "the secret thing".to_owned()
     }
 
     /// Adds two integers; `i64` has no bound in its schema, so narrowing checks the range.
@@ -402,6 +431,9 @@ async fn main() -> Result<(), mcp_runtime::Error> {
     }
     if let Some(ms) = env("TEST_SERVER_CLIENT_TIMEOUT_MS").and_then(|s| s.parse().ok()) {
         builder = builder.client_request_timeout(Duration::from_millis(ms));
+    }
+    if env("TEST_SERVER_SCOPE_REFUSAL").as_deref() == Some("tool-result") {
+        builder = builder.scope_refusal(ScopeRefusal::ToolResult);
     }
     if env("TEST_SERVER_UNKNOWN_ARGUMENTS").as_deref() == Some("ignore") {
         builder = builder.unknown_arguments(UnknownArguments::Ignore);

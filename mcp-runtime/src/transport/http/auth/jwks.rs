@@ -56,7 +56,9 @@ struct State {
     fetched: Option<Arc<Fetched>>,
     /// The `jwks_uri` discovery found, kept once found.
     discovered: Option<String>,
-    last_attempt: Option<Instant>,
+    /// When the last fetch that starts a cooldown was made: one for a `kid` the fresh set did
+    /// not have, or one that failed. The first fetch and TTL refreshes start none.
+    cooling_since: Option<Instant>,
 }
 
 /// Why no key was found.
@@ -112,16 +114,17 @@ impl Jwks {
         }
     }
 
-    fn may_fetch(&self) -> bool {
+    fn cooling(&self) -> bool {
         let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state
-            .last_attempt
-            .is_none_or(|at| at.elapsed() >= self.cooldown)
+            .cooling_since
+            .is_some_and(|at| at.elapsed() < self.cooldown)
     }
 
-    /// The key with this `kid`: from the cache while it is fresh; otherwise fetched (once per
-    /// cooldown, one fetch at a time). A set that cannot be refreshed is used stale rather
-    /// than refusing every token while the issuer is away.
+    /// The key with this `kid`: from the cache while it is fresh; otherwise fetched, one fetch
+    /// at a time. A `kid` the fresh set lacks (a rotation, or junk) is fetched for at most once
+    /// per cooldown, as is an issuer whose last fetch failed. A set that cannot be refreshed is
+    /// used stale rather than refusing every token while the issuer is away.
     pub(super) async fn key(&self, client: &Fetcher, kid: &str) -> Result<VerifyingKey, KeyError> {
         if let (Some(key), true) = self.cached(kid) {
             return Ok(key);
@@ -132,26 +135,28 @@ impl Jwks {
         if let (Some(key), true) = (&cached, fresh) {
             return Ok(key.clone());
         }
-        if !self.may_fetch() {
+        if self.cooling() {
             return cached.ok_or(KeyError::Unknown);
         }
-        self.state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .last_attempt = Some(Instant::now());
+        let missed_in_fresh_set = fresh;
         match self.fetch(client).await {
             Ok(keys) => {
                 let found = keys.get(kid).cloned();
-                self.state
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .fetched = Some(Arc::new(Fetched {
+                let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+                state.fetched = Some(Arc::new(Fetched {
                     keys,
                     at: Instant::now(),
                 }));
+                if missed_in_fresh_set {
+                    state.cooling_since = Some(Instant::now());
+                }
                 found.ok_or(KeyError::Unknown)
             }
             Err(why) => {
+                self.state
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .cooling_since = Some(Instant::now());
                 tracing::warn!(issuer = %self.issuer, reason = why, "could not fetch the issuer's keys");
                 cached.ok_or(KeyError::Unavailable)
             }
