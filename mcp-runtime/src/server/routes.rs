@@ -232,7 +232,11 @@ impl Session {
         extensions: &Arc<Extensions>,
         sink: &NotificationSink,
     ) -> Reply {
-        let span = tracing::info_span!("request", request_id = %request.id);
+        // The id is the client's choice: clipped (a 3 MB id is not copied into every line).
+        let span = tracing::info_span!(
+            "request",
+            request_id = %crate::logging::Clipped(&request.id)
+        );
         let _request = span.enter();
         // One lookup by name serves both the log line and the dispatch.
         let route = ROUTES.iter().find(|route| route.method == request.method);

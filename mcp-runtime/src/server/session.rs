@@ -23,8 +23,9 @@ use crate::protocol::meta::LogLevel;
 pub struct Session {
     pub(super) server: Server,
     id: String,
-    /// Carries `session_id`; every request span is its child, so every log line of the session,
-    /// the user's own included, carries the id.
+    /// Carries `session_id`, the id's keyed digest (`ids::log_digest`: an `Mcp-Session-Id` read
+    /// from a log must not open the session); every request span is its child, so every log line
+    /// of the session, the user's own included, carries the digest.
     pub(super) span: tracing::Span,
     version: Mutex<Option<ProtocolVersion>>,
     in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
@@ -59,7 +60,10 @@ impl Session {
     }
 
     fn new(server: Server, id: String, version: Option<ProtocolVersion>) -> Self {
-        let span = tracing::info_span!("session", session_id = %id);
+        let span = tracing::info_span!(
+            "session",
+            session_id = crate::ids::log_digest(id.as_bytes())
+        );
         Session {
             server,
             id,
@@ -72,9 +76,14 @@ impl Session {
         }
     }
 
-    /// The session's id, as its log lines carry it (and as Streamable HTTP's `Mcp-Session-Id`).
+    /// The session's id (Streamable HTTP's `Mcp-Session-Id`); log lines carry its digest.
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// The span every log line of the session is written in.
+    pub(crate) fn log_span(&self) -> &tracing::Span {
+        &self.span
     }
 
     /// The server the session belongs to.

@@ -162,7 +162,8 @@ fn end(session: &HttpSession) {
     session.ended.cancel();
     // Calls still running are cancelled: nobody can ask for their answers any more.
     session.session.cancel_all();
-    tracing::debug!(session_id = session.session.id(), "session ended");
+    // In the session's span, so the line carries its digest, never its id.
+    tracing::debug!(parent: session.session.log_span(), "session ended");
 }
 
 /// Sweeps idle sessions every `every` for as long as the table exists. Holds the table weakly,
