@@ -215,7 +215,10 @@ impl Session {
                 {
                     self.cancel_request(&id);
                 }
-                // `notifications/initialized` and unknown notifications need no action or answer.
+                if notification.method == "notifications/initialized" {
+                    self.client_initialized();
+                }
+                // Unknown notifications need no action or answer.
                 Reply::Silent
             }
             // The answer to a request a handler sent the client (`context/client_requests.rs`).

@@ -6,7 +6,7 @@
 //! served statelessly, whatever the session has seen before. Dispatch is `routes.rs`.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::Value;
@@ -28,6 +28,8 @@ pub struct Session {
     /// of the session, the user's own included, carries the digest.
     pub(super) span: tracing::Span,
     version: Mutex<Option<ProtocolVersion>>,
+    /// `notifications/initialized` arrived: the client finished the handshake (Lifecycle).
+    ready: AtomicBool,
     in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
     /// `logging/setLevel`: the least severe level the client wants (`LogLevel::rank`), 0 for none.
     log_threshold: Arc<AtomicU8>,
@@ -69,6 +71,7 @@ impl Session {
             id,
             span,
             version: Mutex::new(version),
+            ready: AtomicBool::new(false),
             in_flight: Mutex::default(),
             log_threshold: Arc::default(),
             peer: Arc::default(),
@@ -100,6 +103,18 @@ impl Session {
     pub(super) fn initialized(&self, version: ProtocolVersion, params: Option<&Value>) {
         *self.version.lock().unwrap_or_else(PoisonError::into_inner) = Some(version);
         self.peer.remember_capabilities(params);
+    }
+
+    /// Whether the client has finished initialization: `initialize` answered and
+    /// `notifications/initialized` received (Lifecycle, "Initialization"). Until then an HTTP
+    /// session is held only for `MCP_SESSION_INIT_TIMEOUT`.
+    pub(crate) fn initialization_complete(&self) -> bool {
+        self.ready.load(Ordering::Acquire) && self.protocol_version().is_some()
+    }
+
+    /// `notifications/initialized`.
+    pub(super) fn client_initialized(&self) {
+        self.ready.store(true, Ordering::Release);
     }
 
     /// Whether the client asked for log messages (`logging/setLevel`).

@@ -53,10 +53,15 @@ struct App {
 
 /// The MCP endpoint as a router (at `options.path`), with the `Host`/`Origin` check and the body
 /// limit applied. Must run inside a Tokio runtime (it starts the idle-session sweep).
+///
+/// Sessions are counted per client by the peer address that [`serve`] puts in each request's
+/// extensions as `axum::extract::ConnectInfo<SocketAddr>`; nested into an app served without
+/// it (`into_make_service_with_connect_info` provides it), only the total cap applies.
 pub fn router(server: Server, options: HttpOptions) -> Router {
-    let sessions = Arc::new(SessionTable::default());
+    let sessions = Arc::new(SessionTable::new(sessions::TableLimits::of(&options)));
     if !options.stateless {
         sessions::spawn_sweeper(&sessions, options.session_sweep, options.session_idle);
+        sessions::spawn_reaper(&sessions);
     }
     let app = Arc::new(App {
         peers: guard::TrustedPeers::new(&options.allowed_hosts, &options.allowed_origins),
