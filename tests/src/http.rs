@@ -332,6 +332,19 @@ impl Client {
         }
     }
 
+    /// A client for `url` whose connections leave from `local` (any address in 127.0.0.0/8 on
+    /// Linux), so that one test can be several clients to a server that counts per address.
+    pub fn from_address(url: impl Into<String>, local: std::net::IpAddr) -> Self {
+        Client {
+            http: reqwest::Client::builder()
+                .pool_max_idle_per_host(64)
+                .local_address(local)
+                .build()
+                .expect("a client builds"),
+            url: url.into(),
+        }
+    }
+
     /// The endpoint.
     pub fn url(&self) -> &str {
         &self.url

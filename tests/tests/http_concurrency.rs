@@ -15,7 +15,11 @@ const RUN_FOR: Duration = Duration::from_secs(3);
 async fn two_hundred_clients_get_every_answer() {
     let server = HttpServer::spawn(
         env!("CARGO_BIN_EXE_test-server"),
-        &[("MCP_LOG", "warn,mcp_runtime::transport::http=info")],
+        &[
+            ("MCP_LOG", "warn,mcp_runtime::transport::http=info"),
+            // Every client here has the address 127.0.0.1, and 100 of them hold a session.
+            ("MCP_MAX_SESSIONS_PER_CLIENT", "1000"),
+        ],
     );
     let sent = Arc::new(AtomicU64::new(0));
     let right = Arc::new(AtomicU64::new(0));

@@ -28,6 +28,21 @@ pub enum LogFormat {
 
 /// The ids every line carries, read from the spans around the event.
 const CORRELATION: [&str; 2] = ["session_id", "request_id"];
+/// Fields that hold only ids the runtime generated (a session's digest, an error id), when the
+/// runtime's own code records them: written as they are, never through the redactor, whose card
+/// check would otherwise turn the one in ~18,000 that is all digits and passes Luhn's check into
+/// `[redacted]` and break correlation. The same names recorded by any other code (a user's own
+/// `session_id` span) are redacted like every value.
+const RUNTIME_IDS: [&str; 3] = ["session_id", "error_id", "principal_hash"];
+
+/// Whether a span or event was recorded by this crate's own code.
+fn is_runtime(metadata: &tracing::Metadata<'_>) -> bool {
+    let target = metadata.target();
+    target
+        .strip_prefix("mcp_runtime")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+}
+
 /// Keys the line itself uses; an event field of the same name is written as `field.<name>`.
 const RESERVED: [&str; 3] = ["level", "ts", "msg"];
 
@@ -78,27 +93,44 @@ struct Collector<'a> {
     /// Recording a span: only its correlation ids are kept, since nothing else of a span is
     /// ever written (and so nothing else is formatted or scanned).
     ids_only: bool,
+    /// Recording the runtime's own span or event: its [`RUNTIME_IDS`] skip the redactor.
+    runtime: bool,
 }
 
 impl<'a> Collector<'a> {
-    fn of_event(fields: &'a mut Fields, redactor: &'a Redactor) -> Self {
+    fn of_event(
+        fields: &'a mut Fields,
+        redactor: &'a Redactor,
+        metadata: &tracing::Metadata<'_>,
+    ) -> Self {
         Collector {
             fields,
             redactor,
             ids_only: false,
+            runtime: is_runtime(metadata),
         }
     }
 
-    fn of_span(fields: &'a mut Fields, redactor: &'a Redactor) -> Self {
+    fn of_span(
+        fields: &'a mut Fields,
+        redactor: &'a Redactor,
+        metadata: &tracing::Metadata<'_>,
+    ) -> Self {
         Collector {
             fields,
             redactor,
             ids_only: true,
+            runtime: is_runtime(metadata),
         }
     }
 
     fn skips(&self, field: &Field) -> bool {
         self.ids_only && !CORRELATION.contains(&field.name())
+    }
+
+    /// A runtime-generated id, written as it is.
+    fn is_runtime_id(&self, field: &Field) -> bool {
+        self.runtime && RUNTIME_IDS.contains(&field.name())
     }
 
     fn push(&mut self, field: &Field, value: Value) {
@@ -125,6 +157,10 @@ impl Visit for Collector<'_> {
             return;
         }
         let text = format!("{value:?}");
+        if self.is_runtime_id(field) {
+            self.fields.0.push((field.name(), Value::from(text)));
+            return;
+        }
         // The formatted text is kept as it is unless a pattern matched: no second copy.
         let redacted = match self.redactor.redact(&text) {
             Cow::Owned(redacted) => Some(redacted),
@@ -135,6 +171,10 @@ impl Visit for Collector<'_> {
 
     fn record_str(&mut self, field: &Field, value: &str) {
         if self.skips(field) {
+            return;
+        }
+        if self.is_runtime_id(field) {
+            self.fields.0.push((field.name(), Value::from(value)));
             return;
         }
         let text = self.redactor.redact(value).into_owned();
@@ -176,7 +216,12 @@ impl Visit for Collector<'_> {
 impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for McpLayer {
     fn on_new_span(&self, attributes: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let mut fields = Fields::default();
-        attributes.record(&mut Collector::of_span(&mut fields, &self.redactor));
+        let metadata = attributes.metadata();
+        attributes.record(&mut Collector::of_span(
+            &mut fields,
+            &self.redactor,
+            metadata,
+        ));
         if fields.0.is_empty() {
             return; // A span without ids gives a line nothing: nothing to keep.
         }
@@ -186,12 +231,16 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for McpLayer {
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
         let mut recorded = Fields::default();
-        values.record(&mut Collector::of_span(&mut recorded, &self.redactor));
+        values.record(&mut Collector::of_span(
+            &mut recorded,
+            &self.redactor,
+            span.metadata(),
+        ));
         if recorded.0.is_empty() {
             return;
         }
-        let Some(span) = ctx.span(id) else { return };
         let mut extensions = span.extensions_mut();
         match extensions.get_mut::<Fields>() {
             Some(fields) => fields.0.extend(recorded.0),
@@ -201,7 +250,12 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for McpLayer {
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         let mut recorded = Fields::default();
-        event.record(&mut Collector::of_event(&mut recorded, &self.redactor));
+        let metadata = event.metadata();
+        event.record(&mut Collector::of_event(
+            &mut recorded,
+            &self.redactor,
+            metadata,
+        ));
         // Fields in declaration order, and a declared field left unrecorded (`None`, `Empty`)
         // written as `null`: the key of a documented field is always there.
         let declared = event.metadata().fields();

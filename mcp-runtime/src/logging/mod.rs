@@ -3,8 +3,11 @@
 //! Lines carry `level`, `ts`, `msg`, `session_id` and `request_id` (from the spans the event
 //! happened in, so the user's own `tracing` events inside a tool carry them too). The framework
 //! never records tool arguments, results, error messages of non-`ToolError` errors or panic
-//! payloads; on top, every value of every event passes through a [`Redactor`].
+//! payloads; on top, every value of every event passes through a [`Redactor`], but for the ids
+//! the runtime itself generates. `session_id` is a keyed digest of the session's id, never the
+//! id (an `Mcp-Session-Id` grants access); client-chosen strings are clipped ([`Clipped`]).
 
+mod clipped;
 mod layer;
 #[cfg(feature = "otel")]
 mod otel;
@@ -17,6 +20,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer as _};
 
+pub(crate) use clipped::Clipped;
 pub use layer::{LogFormat, McpLayer};
 pub use redact::{DEFAULT_DENIED_FIELDS, REDACTED, Redactor, deny_field_everywhere};
 pub use redacted::Redacted;

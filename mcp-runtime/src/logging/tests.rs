@@ -152,3 +152,50 @@ fn redacted_wrapper_prints_nothing_of_its_value() {
     assert_eq!(format!("{wrapped} {wrapped:?}"), "[redacted] [redacted]");
     assert_eq!(wrapped.len(), 7);
 }
+
+#[test]
+fn runtime_ids_that_pass_luhns_check_are_written_intact() {
+    // 16 decimal digits that pass Luhn's check: a card number to the redactor.
+    let luhn = "4111111111111111";
+    assert_eq!(Redactor::default().redact(luhn), REDACTED);
+    let lines = capture(LogFormat::Json, || {
+        // This module's target is the runtime's: its ids are its own.
+        let session = tracing::info_span!("session", session_id = luhn);
+        let _session = session.enter();
+        tracing::error!(error_id = luhn, note = luhn, "tool call");
+        // The same names from anyone else's code are redacted like every value.
+        let theirs = tracing::info_span!(target: "my_app", "session", session_id = luhn);
+        let _theirs = theirs.enter();
+        tracing::info!(target: "my_app", error_id = luhn, "mine");
+        tracing::info!(target: "mcp_runtime_lookalike", error_id = luhn, "not ours");
+    })
+    .lines();
+    assert_eq!(lines[0]["session_id"], luhn);
+    assert_eq!(lines[0]["error_id"], luhn);
+    assert_eq!(lines[0]["note"], REDACTED, "only the id fields are exempt");
+    assert_eq!(lines[1]["session_id"], REDACTED);
+    assert_eq!(lines[1]["error_id"], REDACTED);
+    assert_eq!(lines[2]["error_id"], REDACTED);
+}
+
+#[test]
+fn a_session_digest_that_passes_luhns_check_is_written_intact() {
+    // Some session ids have digests that are all digits and pass Luhn's check (about one in
+    // 18,000): find one, as a busy server would, and log it the way `Session` does.
+    let redactor = Redactor::default();
+    let (id, digest) = (0u64..2_000_000)
+        .map(|n| {
+            let id = format!("{n:032x}");
+            let digest = crate::ids::log_digest(id.as_bytes());
+            (id, digest)
+        })
+        .find(|(_, digest)| redactor.redact(digest) == REDACTED)
+        .expect("a digest the card check redacts, within 2,000,000 tries");
+    let lines = capture(LogFormat::Json, || {
+        let session = tracing::info_span!("session", session_id = %digest);
+        let _session = session.enter();
+        tracing::info!("initialize");
+    })
+    .lines();
+    assert_eq!(lines[0]["session_id"], digest.as_str(), "id {id}");
+}

@@ -38,6 +38,11 @@ impl Incoming {
         self
     }
 
+    /// The request's extensions (the peer address, whatever a tower layer inserted).
+    pub(crate) fn extensions(&self) -> &Extensions {
+        &self.extensions
+    }
+
     /// Whether the frame is a batch.
     pub fn is_batch(&self) -> bool {
         matches!(self.frame, Frame::Batch(_))

@@ -215,7 +215,10 @@ impl Session {
                 {
                     self.cancel_request(&id);
                 }
-                // `notifications/initialized` and unknown notifications need no action or answer.
+                if notification.method == "notifications/initialized" {
+                    self.client_initialized();
+                }
+                // Unknown notifications need no action or answer.
                 Reply::Silent
             }
             // The answer to a request a handler sent the client (`context/client_requests.rs`).
@@ -232,7 +235,11 @@ impl Session {
         extensions: &Arc<Extensions>,
         sink: &NotificationSink,
     ) -> Reply {
-        let span = tracing::info_span!("request", request_id = %request.id);
+        // The id is the client's choice: clipped (a 3 MB id is not copied into every line).
+        let span = tracing::info_span!(
+            "request",
+            request_id = %crate::logging::Clipped(&request.id)
+        );
         let _request = span.enter();
         // One lookup by name serves both the log line and the dispatch.
         let route = ROUTES.iter().find(|route| route.method == request.method);

@@ -6,7 +6,7 @@
 //! served statelessly, whatever the session has seen before. Dispatch is `routes.rs`.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::Value;
@@ -23,10 +23,13 @@ use crate::protocol::meta::LogLevel;
 pub struct Session {
     pub(super) server: Server,
     id: String,
-    /// Carries `session_id`; every request span is its child, so every log line of the session,
-    /// the user's own included, carries the id.
+    /// Carries `session_id`, the id's keyed digest (`ids::log_digest`: an `Mcp-Session-Id` read
+    /// from a log must not open the session); every request span is its child, so every log line
+    /// of the session, the user's own included, carries the digest.
     pub(super) span: tracing::Span,
     version: Mutex<Option<ProtocolVersion>>,
+    /// `notifications/initialized` arrived: the client finished the handshake (Lifecycle).
+    ready: AtomicBool,
     in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
     /// `logging/setLevel`: the least severe level the client wants (`LogLevel::rank`), 0 for none.
     log_threshold: Arc<AtomicU8>,
@@ -59,12 +62,16 @@ impl Session {
     }
 
     fn new(server: Server, id: String, version: Option<ProtocolVersion>) -> Self {
-        let span = tracing::info_span!("session", session_id = %id);
+        let span = tracing::info_span!(
+            "session",
+            session_id = crate::ids::log_digest(id.as_bytes())
+        );
         Session {
             server,
             id,
             span,
             version: Mutex::new(version),
+            ready: AtomicBool::new(false),
             in_flight: Mutex::default(),
             log_threshold: Arc::default(),
             peer: Arc::default(),
@@ -72,9 +79,14 @@ impl Session {
         }
     }
 
-    /// The session's id, as its log lines carry it (and as Streamable HTTP's `Mcp-Session-Id`).
+    /// The session's id (Streamable HTTP's `Mcp-Session-Id`); log lines carry its digest.
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// The span every log line of the session is written in.
+    pub(crate) fn log_span(&self) -> &tracing::Span {
+        &self.span
     }
 
     /// The server the session belongs to.
@@ -91,6 +103,18 @@ impl Session {
     pub(super) fn initialized(&self, version: ProtocolVersion, params: Option<&Value>) {
         *self.version.lock().unwrap_or_else(PoisonError::into_inner) = Some(version);
         self.peer.remember_capabilities(params);
+    }
+
+    /// Whether the client has finished initialization: `initialize` answered and
+    /// `notifications/initialized` received (Lifecycle, "Initialization"). Until then an HTTP
+    /// session is held only for `MCP_SESSION_INIT_TIMEOUT`.
+    pub(crate) fn initialization_complete(&self) -> bool {
+        self.ready.load(Ordering::Acquire) && self.protocol_version().is_some()
+    }
+
+    /// `notifications/initialized`.
+    pub(super) fn client_initialized(&self) {
+        self.ready.store(true, Ordering::Release);
     }
 
     /// Whether the client asked for log messages (`logging/setLevel`).

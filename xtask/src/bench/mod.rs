@@ -279,6 +279,8 @@ fn sessions(release: &Path, placement: Placement) -> Result<report::Sessions, St
         );
         hello
             .env("MCP_MAX_SESSIONS", &most)
+            // One load generator, one address: it is every client.
+            .env("MCP_MAX_SESSIONS_PER_CLIENT", &most)
             .env("MCP_MAX_STREAMS", &most);
         hello
     })?;

@@ -62,6 +62,8 @@ impl Fixture {
             .args(["--http", "127.0.0.1:0"])
             .env("MCP_LOG", "info")
             .env("MCP_LOG_FORMAT", "json")
+            // Every scenario's client connects from 127.0.0.1: one address for the whole suite.
+            .env("MCP_MAX_SESSIONS_PER_CLIENT", "10000")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

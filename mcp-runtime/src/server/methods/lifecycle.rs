@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use crate::logging::Clipped;
 use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{ErrorObject, INVALID_REQUEST};
 use crate::protocol::meta::LogLevel;
@@ -29,9 +30,10 @@ pub(in crate::server) fn initialize(exchange: Exchange<'_>) -> Reply {
             .and_then(Value::as_str)
             .unwrap_or("")
     };
+    // The client chose these: clipped here, redacted by the layer.
     tracing::info!(
-        client_name = client_field("name"),
-        client_version = client_field("version"),
+        client_name = %Clipped(client_field("name")),
+        client_version = %Clipped(client_field("version")),
         protocol_version = version.as_str(),
         duration_ms = started.elapsed().as_millis() as u64,
         "initialize"

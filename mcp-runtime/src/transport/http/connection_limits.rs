@@ -8,6 +8,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body as AxumBody;
+use axum::extract::ConnectInfo;
 use axum::http::{HeaderValue, Request, Response, StatusCode, header};
 use hyper::body::{Body, Bytes, Frame, Incoming, SizeHint};
 use hyper::rt::{Sleep, Timer};
@@ -191,6 +193,9 @@ pub(super) struct ConnectionService {
     pub(super) router: TowerToHyperService<Router>,
     pub(super) activity: Arc<Activity>,
     pub(super) body_read: Duration,
+    /// The peer's address, put in every request's extensions as axum's `ConnectInfo` (the
+    /// session table counts sessions per client by it).
+    pub(super) peer: SocketAddr,
 }
 
 impl hyper::service::Service<Request<Incoming>> for ConnectionService {
@@ -201,6 +206,8 @@ impl hyper::service::Service<Request<Incoming>> for ConnectionService {
     fn call(&self, request: Request<Incoming>) -> Answer {
         let in_flight = InFlight::start(&self.activity);
         let deadline = tokio::time::Instant::now() + self.body_read;
+        let mut request = request;
+        request.extensions_mut().insert(ConnectInfo(self.peer));
         let request = request.map(|body| TimedBody {
             body,
             deadline,

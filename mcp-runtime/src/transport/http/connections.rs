@@ -11,6 +11,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -98,9 +99,9 @@ pub(super) async fn serve(
     let refusing = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
     tokio::pin!(shutdown);
     loop {
-        let tcp = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((tcp, _peer)) => nodelay(tcp),
+                Ok((tcp, peer)) => (nodelay(tcp), peer),
                 Err(error) => {
                     accept_failed(error).await;
                     continue;
@@ -114,7 +115,8 @@ pub(super) async fn serve(
             continue;
         };
         let (app, stopping, open) = (app.clone(), stopping.clone(), open.clone());
-        tokio::spawn(serve_connection(tcp, app, limits, stopping, (open, permit)));
+        let held = (open, permit);
+        tokio::spawn(serve_connection(tcp, peer, app, limits, stopping, held));
     }
     drop(listener);
     let _ = stop.send(());
@@ -127,6 +129,7 @@ pub(super) async fn serve(
 /// drain and the cap.
 async fn serve_connection(
     tcp: TcpStream,
+    peer: SocketAddr,
     app: Router,
     limits: Limits,
     mut stopping: watch::Receiver<()>,
@@ -143,6 +146,7 @@ async fn serve_connection(
         router: TowerToHyperService::new(app),
         activity: Arc::clone(&activity),
         body_read: limits.body_read,
+        peer,
     };
     // Built here rather than passed in, so that the task holds one copy of the connection
     // state, not an argument slot beside the pinned local.

@@ -210,13 +210,34 @@ pub(super) fn json_response(status: StatusCode, body: String) -> Response {
 
 /// 429 with `Retry-After`, for a stream cap.
 pub(super) fn too_many_streams(what: &str) -> Response {
-    let mut response = refusal(
-        StatusCode::TOO_MANY_REQUESTS,
-        &format!("Too many requests: {what}; retry later"),
-    );
+    let message = format!("Too many requests: {what}; retry later");
+    over_capacity(Capacity::Client, None, &message, 1)
+}
+
+/// Whose cap a request met: the client's own (429, RFC 6585 §4) or the server's (503, RFC 9110
+/// §15.6.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Capacity {
+    Client,
+    Server,
+}
+
+/// A refusal at a cap: 429 or 503, `Retry-After` in seconds (RFC 9110 §10.2.3), and a JSON-RPC
+/// error (-32600, as every refusal) whose message says which cap it was.
+pub(super) fn over_capacity(
+    whose: Capacity,
+    id: Option<RequestId>,
+    message: &str,
+    retry_after_secs: u64,
+) -> Response {
+    let status = match whose {
+        Capacity::Client => StatusCode::TOO_MANY_REQUESTS,
+        Capacity::Server => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    let mut response = error_response(status, id, ErrorObject::new(INVALID_REQUEST, message));
     response
         .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
     response
 }
 

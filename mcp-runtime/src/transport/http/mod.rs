@@ -56,11 +56,17 @@ struct App {
 /// limit applied, and, when `options.auth` configures credentials, the [`auth::AuthLayer`] in
 /// front of the endpoint and the protected-resource metadata beside it. Must run inside a Tokio
 /// runtime (it starts the idle-session sweep).
+///
+/// Sessions are counted per principal when the server authenticates, else per client by the
+/// peer address that [`serve`] puts in each request's extensions as
+/// `axum::extract::ConnectInfo<SocketAddr>`; nested into an app served without it
+/// (`into_make_service_with_connect_info` provides it), only the total cap applies.
 pub fn router(server: Server, options: HttpOptions) -> Router {
     let auth = auth_layer(&server, &options);
-    let sessions = Arc::new(SessionTable::default());
+    let sessions = Arc::new(SessionTable::new(sessions::TableLimits::of(&options)));
     if !options.stateless {
         sessions::spawn_sweeper(&sessions, options.session_sweep, options.session_idle);
+        sessions::spawn_reaper(&sessions);
     }
     let app = Arc::new(App {
         peers: guard::TrustedPeers::new(&options.allowed_hosts, &options.allowed_origins),

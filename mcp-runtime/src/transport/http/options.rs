@@ -42,8 +42,23 @@ pub struct HttpOptions {
     /// A connection with no request in flight and no response being sent is closed once it has
     /// been silent this long (`MCP_IDLE_TIMEOUT`, default 60s).
     pub idle_timeout: Duration,
-    /// Legacy sessions held at once (`MCP_MAX_SESSIONS`, default 10,000).
+    /// Legacy sessions held at once (`MCP_MAX_SESSIONS`, default 10,000). Past it `initialize`
+    /// is answered 503 with `Retry-After`.
     pub max_sessions: usize,
+    /// Legacy sessions one client may hold at once (`MCP_MAX_SESSIONS_PER_CLIENT`, default 64).
+    /// A client is its peer address, an IPv6 peer its /64 (the principal's id once
+    /// authentication is on). 64 is far more than one client process needs (one session per
+    /// connection to this server, a few for an IDE with several windows), yet no one address
+    /// holds more than 0.64% of the default table, so filling it takes 157 addresses. Past it
+    /// `initialize` is answered 429 with `Retry-After`. Behind a reverse proxy every client has
+    /// the proxy's address: raise this to `MCP_MAX_SESSIONS` there, until sessions are counted
+    /// per principal.
+    pub max_sessions_per_client: usize,
+    /// A session that has not received `notifications/initialized` this long after its
+    /// `initialize` is closed (`MCP_SESSION_INIT_TIMEOUT`, default 10s): a client finishes the
+    /// handshake in one round trip, and a stranger's half-open sessions must not hold the table
+    /// for `MCP_SESSION_IDLE`.
+    pub session_init_timeout: Duration,
     /// A session unused this long is closed (`MCP_SESSION_IDLE`, default 1h).
     pub session_idle: Duration,
     /// How often idle sessions are looked for (`MCP_SESSION_SWEEP`, default 5m).
@@ -88,6 +103,8 @@ impl Default for HttpOptions {
             body_read_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
             max_sessions: 10_000,
+            max_sessions_per_client: 64,
+            session_init_timeout: Duration::from_secs(10),
             session_idle: Duration::from_secs(3600),
             session_sweep: Duration::from_secs(300),
             heartbeat: Duration::from_secs(25),
@@ -147,6 +164,16 @@ impl HttpOptions {
         set!("MCP_BODY_READ_TIMEOUT", body_read_timeout, parse_duration);
         set!("MCP_IDLE_TIMEOUT", idle_timeout, parse_duration);
         set!("MCP_MAX_SESSIONS", max_sessions, positive);
+        set!(
+            "MCP_MAX_SESSIONS_PER_CLIENT",
+            max_sessions_per_client,
+            positive
+        );
+        set!(
+            "MCP_SESSION_INIT_TIMEOUT",
+            session_init_timeout,
+            parse_duration
+        );
         set!("MCP_SESSION_IDLE", session_idle, parse_duration);
         set!("MCP_SESSION_SWEEP", session_sweep, parse_duration);
         set!("MCP_SSE_HEARTBEAT", heartbeat, parse_duration);
@@ -267,12 +294,14 @@ mod tests {
             "MCP_MAX_CONNECTIONS" => Some("0".to_owned()),
             "MCP_HEADER_READ_TIMEOUT" => Some("10".to_owned()),
             "MCP_IDLE_TIMEOUT" => Some("0ms".to_owned()),
+            "MCP_MAX_SESSIONS_PER_CLIENT" => Some("0".to_owned()),
+            "MCP_SESSION_INIT_TIMEOUT" => Some("soon".to_owned()),
             _ => None,
         };
         let Err(Error::Config(problems)) = HttpOptions::from_lookup(env) else {
             panic!("bad variables must fail")
         };
-        assert_eq!(problems.len(), 7, "{problems:?}");
+        assert_eq!(problems.len(), 9, "{problems:?}");
         assert!(problems[0].starts_with("MCP_BIND=\"localhost\""));
     }
 
@@ -287,9 +316,16 @@ mod tests {
             "MCP_HEADER_READ_TIMEOUT" => Some("2s".to_owned()),
             "MCP_BODY_READ_TIMEOUT" => Some("1m".to_owned()),
             "MCP_IDLE_TIMEOUT" => Some("1500ms".to_owned()),
+            "MCP_MAX_SESSIONS_PER_CLIENT" => Some("5".to_owned()),
+            "MCP_SESSION_INIT_TIMEOUT" => Some("1s".to_owned()),
             _ => None,
         };
         let options = HttpOptions::from_lookup(env).unwrap();
+        assert_eq!(options.max_sessions_per_client, 5);
+        assert_eq!(options.session_init_timeout, Duration::from_secs(1));
+        let defaults = HttpOptions::default();
+        assert_eq!(defaults.max_sessions_per_client, 64);
+        assert_eq!(defaults.session_init_timeout, Duration::from_secs(10));
         assert_eq!(options.max_connections, 900);
         assert_eq!(options.header_read_timeout, Duration::from_secs(2));
         assert_eq!(options.body_read_timeout, Duration::from_secs(60));

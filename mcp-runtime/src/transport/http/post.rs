@@ -3,21 +3,21 @@
 //! its first message: `lazy.rs`), or with 202 when there is nothing to answer (a notification,
 //! or the client's response to a request of ours).
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::guard::{self, error_response, json_answer, refusal};
-use super::sessions::{HttpSession, owner_of};
+use super::guard::{self, Capacity, error_response, json_answer, refusal};
+use super::sessions::{Full, HttpSession, owner_of};
 use super::stream::{EventStream, StreamKind, sse_response};
 use super::{App, lazy, modern_headers};
 use crate::context::NotificationSink;
 use crate::protocol::jsonrpc::{
-    ErrorObject, HEADER_MISMATCH, INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND, PARSE_ERROR,
-    RequestId,
+    ErrorObject, HEADER_MISMATCH, INVALID_PARAMS, METHOD_NOT_FOUND, PARSE_ERROR, RequestId,
 };
 use crate::protocol::meta::PROTOCOL_VERSION_KEY;
 use crate::protocol::{Era, ProtocolVersion};
@@ -235,23 +235,14 @@ async fn legacy(
 
 async fn initialize(app: &Arc<App>, incoming: Incoming, owner: Option<String>) -> Response {
     let session = Session::open_secure(&app.server);
-    let Some(held) = app
+    // Once auth is on, sessions are counted per principal; before, per peer address.
+    let client = owner.clone().or_else(|| client_key(incoming.extensions()));
+    let held = match app
         .sessions
-        .insert(Arc::clone(&session), owner, app.options.max_sessions)
-    else {
-        let mut refused = error_response(
-            StatusCode::SERVICE_UNAVAILABLE,
-            incoming.id(),
-            ErrorObject::new(
-                INTERNAL_ERROR,
-                "Internal error: the server holds as many sessions as it may; retry later",
-            ),
-        );
-        refused.headers_mut().insert(
-            axum::http::header::RETRY_AFTER,
-            HeaderValue::from_static("5"),
-        );
-        return refused;
+        .insert(Arc::clone(&session), client.as_deref(), owner)
+    {
+        Ok(held) => held,
+        Err(full) => return sessions_full(app, incoming.id(), full),
     };
     let held_too = Some(Arc::clone(&held));
     let mut response = answer(app, session, held_too, incoming, None, Era::Legacy, None).await;
@@ -264,6 +255,43 @@ async fn initialize(app: &Arc<App>, incoming: Incoming, owner: Option<String>) -
         app.sessions.remove(held.session.id());
     }
     response
+}
+
+/// Whose sessions a new one counts with: the peer's address, as `connections.rs` records it;
+/// for IPv6 its /64, since one host is handed a whole /64 and could rotate through it. A router
+/// nested into an app served without `ConnectInfo` has none: only the total cap holds. With
+/// auth on, the principal's identity is the key instead.
+fn client_key(extensions: &Extensions) -> Option<String> {
+    let ConnectInfo(peer) = extensions.get::<ConnectInfo<SocketAddr>>()?;
+    Some(match peer.ip() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let [a, b, c, d, ..] = v6.segments();
+                format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+            }
+        },
+    })
+}
+
+/// `initialize` refused at a session cap: 429 for the client's own, 503 for the server's, to be
+/// retried once uninitialized sessions have had time to expire.
+fn sessions_full(app: &App, id: Option<RequestId>, full: Full) -> Response {
+    let retry_after = app.options.session_init_timeout.as_secs().max(1);
+    let (whose, message) = match full {
+        Full::Client => (
+            Capacity::Client,
+            "Too many sessions: this client holds as many sessions as it may \
+             (MCP_MAX_SESSIONS_PER_CLIENT); end one with DELETE or retry later",
+        ),
+        Full::Server => (
+            Capacity::Server,
+            "Server busy: the server holds as many sessions as it may (MCP_MAX_SESSIONS); \
+             retry later",
+        ),
+    };
+    guard::over_capacity(whose, id, message, retry_after)
 }
 
 /// Runs the message and answers: JSON, or SSE when `stream` says the request will stream.
