@@ -7,10 +7,12 @@ Usage: python python_http_client.py URL MODE      (MODE: legacy | auto)
 
 Lists the tools, creates, searches and closes a ticket, closes an unknown one, and sends bad
 arguments. Exits non-zero with a message on the first mismatch; prints one summary line on success.
+With MCP_BEARER set, every request carries `Authorization: Bearer $MCP_BEARER`.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import uuid
 from importlib.metadata import version
@@ -18,6 +20,7 @@ from typing import Any, NoReturn
 
 import anyio
 from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 
 TIMEOUT_SECONDS = 60
 
@@ -43,8 +46,19 @@ async def call(client: Client, name: str, arguments: dict[str, Any]) -> dict[str
     return as_json(await client.call_tool(name, arguments))
 
 
+def server(url: str) -> Any:
+    """The URL, or with MCP_BEARER a transport whose HTTP client sends the token."""
+    token = os.environ.get("MCP_BEARER")
+    if not token:
+        return url
+    import httpx2
+
+    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    return streamable_http_client(url, http_client=http)
+
+
 async def run(url: str, mode: str) -> str:
-    async with Client(url, mode=mode) as client:
+    async with Client(server(url), mode=mode) as client:
         negotiated = client.protocol_version
         expected = "2026-07-28" if mode == "auto" else "2025-11-25"
         check(negotiated == expected, f"mode {mode}: negotiated {negotiated}, expected {expected}")
@@ -87,7 +101,8 @@ async def run(url: str, mode: str) -> str:
         )
 
     return (
-        f"python mcp {version('mcp')} over HTTP ({mode}): protocolVersion {negotiated}; "
+        f"python mcp {version('mcp')} over HTTP ({mode}){' with a bearer token' if os.environ.get('MCP_BEARER') else ''}: "
+        f"protocolVersion {negotiated}; "
         f"created {ticket}, found, closed; unknown id isError; limit 0 -> isError -32602 (/limit minimum)"
     )
 

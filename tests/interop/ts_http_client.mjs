@@ -9,6 +9,7 @@
 // this file next to the install in target/interop-node). Lists the tools, creates, searches and
 // closes a ticket, closes an unknown one, sends bad arguments, and ends the session (DELETE).
 // Exits non-zero with a message on the first mismatch; prints one summary line on success.
+// With MCP_BEARER set, every request carries `Authorization: Bearer $MCP_BEARER`.
 
 import { randomUUID } from 'node:crypto';
 
@@ -22,6 +23,12 @@ function check(condition, message) {
 }
 
 const dump = (value) => JSON.stringify(value);
+
+// The transports' options: a bearer token on every request when MCP_BEARER is set.
+const transportOptions = () => (process.env.MCP_BEARER
+  ? { requestInit: { headers: { Authorization: `Bearer ${process.env.MCP_BEARER}` } } }
+  : {});
+const withToken = () => (process.env.MCP_BEARER ? ' with a bearer token' : '');
 
 async function call(client, name, args) {
   return client.callTool({ name, arguments: args });
@@ -63,7 +70,7 @@ async function exercise(client) {
 async function runLegacy(url) {
   const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
   const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
-  const transport = new StreamableHTTPClientTransport(new URL(url));
+  const transport = new StreamableHTTPClientTransport(new URL(url), transportOptions());
   const client = new Client({ name: 'mcp-runtime-interop', version: '0.0.0' });
   await client.connect(transport);
   try {
@@ -74,7 +81,7 @@ async function runLegacy(url) {
     const done = await exercise(client);
     await transport.terminateSession();
     check(transport.sessionId === undefined, 'the session was not ended');
-    return `typescript sdk over HTTP: protocolVersion ${negotiated}; ${done}; session ended`;
+    return `typescript sdk over HTTP${withToken()}: protocolVersion ${negotiated}; ${done}; session ended`;
   } finally {
     await client.close();
   }
@@ -82,7 +89,7 @@ async function runLegacy(url) {
 
 async function runModern(url) {
   const { Client, StreamableHTTPClientTransport } = await import('@modelcontextprotocol/client');
-  const transport = new StreamableHTTPClientTransport(new URL(url));
+  const transport = new StreamableHTTPClientTransport(new URL(url), transportOptions());
   const client = new Client(
     { name: 'mcp-runtime-interop', version: '0.0.0' },
     { versionNegotiation: { mode: { pin: '2026-07-28' } } },
@@ -94,7 +101,7 @@ async function runModern(url) {
     check(client.getDiscoverResult()?.supportedVersions?.includes('2026-07-28'), `discover: ${dump(client.getDiscoverResult())}`);
     check(client.getServerVersion()?.name === 'ticketing', `serverInfo is ${dump(client.getServerVersion())}`);
     const done = await exercise(client);
-    return `typescript client 2.x over HTTP: protocolVersion ${negotiated}; ${done}`;
+    return `typescript client 2.x over HTTP${withToken()}: protocolVersion ${negotiated}; ${done}`;
   } finally {
     await client.close();
   }

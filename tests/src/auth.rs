@@ -190,5 +190,6 @@ async fn metadata_b(State(state): State<Arc<Provider>>) -> JsonBody {
         "authorization_endpoint": format!("{}/b/authorize", state.base),
         "token_endpoint": format!("{}/b/token", state.base),
         "response_types_supported": ["code"],
+        "code_challenge_methods_supported": ["S256"],
     }))
 }

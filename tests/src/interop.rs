@@ -135,6 +135,7 @@ pub fn node_with_mcp_sdk() -> PathBuf {
         "ts_stdio_client.mjs",
         "ts_http_client.mjs",
         "ts_client_requests.mjs",
+        "ts_oauth_discovery.mjs",
     ] {
         std::fs::copy(source.join(script), dir.join(script))
             .unwrap_or_else(|e| panic!("copy {script}: {e}"));

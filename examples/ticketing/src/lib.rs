@@ -47,7 +47,7 @@ impl Ticketing {
     /// matched literally as one substring (no wildcards, no word splitting), so use a short
     /// distinctive phrase. Returns up to `limit` tickets, newest first, each with its id,
     /// title, body, status and priority; an empty list means nothing matched.
-    #[tool(title = "Search tickets", read_only, open_world = false)]
+    #[tool(title = "Search tickets", read_only, open_world = false, scopes = ["tickets:read"])]
     async fn search_tickets(
         &self,
         #[arg(
@@ -73,7 +73,12 @@ impl Ticketing {
 
     /// Creates a ticket with status `open` and returns `{"id": "T-<n>"}`, the new ticket's id
     /// (use it with `close_ticket`). Each call creates a new ticket, even with the same text.
-    #[tool(title = "Create ticket", destructive = false, open_world = false)]
+    #[tool(
+        title = "Create ticket",
+        destructive = false,
+        open_world = false,
+        scopes = ["tickets:write"]
+    )]
     async fn create_ticket(
         &self,
         #[arg(
@@ -103,7 +108,12 @@ impl Ticketing {
     /// `{"id", "resolution", "already_closed"}`. Closing a ticket that is already closed changes
     /// nothing: it succeeds with `already_closed: true` and the resolution it was first closed
     /// with. An id that names no ticket is an error.
-    #[tool(title = "Close ticket", idempotent, open_world = false)]
+    #[tool(
+        title = "Close ticket",
+        idempotent,
+        open_world = false,
+        scopes = ["tickets:write"]
+    )]
     async fn close_ticket(
         &self,
         #[arg(
@@ -132,6 +142,7 @@ impl Ticketing {
     /// to the conversation rather than search for it.
     #[resource(
         uri = "ticket://{id}",
+        scopes = ["tickets:read"],
         name = "ticket",
         title = "Ticket",
         mime_type = "application/json"
