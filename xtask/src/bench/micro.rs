@@ -15,7 +15,7 @@ type Suite = (
     &'static [(&'static str, &'static str)],
 );
 
-const SUITES: [Suite; 2] = [
+const SUITES: [Suite; 3] = [
     (
         "mcp-bench",
         "arguments",
@@ -42,6 +42,23 @@ const SUITES: [Suite; 2] = [
                 LOG_EVENT_REDACTED,
             ),
             ("log event (JSON, to a sink)/redaction off", LOG_EVENT_PLAIN),
+        ],
+    ),
+    (
+        "mcp-runtime",
+        "auth",
+        "authenticate",
+        &[
+            (
+                "authenticate/no layer",
+                "auth layer: none (the inner service alone)",
+            ),
+            ("authenticate/API key", "auth layer: API key (4 configured)"),
+            ("authenticate/HS256", "auth layer: HS256 JWT"),
+            (
+                "authenticate/RS256, cached JWKS",
+                "auth layer: RS256 JWT, key cached",
+            ),
         ],
     ),
 ];
