@@ -5,7 +5,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, Ident, LitStr, Pat, ReturnType, Signature, Type};
 
 use crate::diag::Errors;
-use crate::parse::{ARG, Annotations, ArgAttr, Timeout, ToolAttr};
+use crate::parse::{ARG, Annotations, ArgAttr, RateLit, Timeout, ToolAttr};
 
 /// One tool.
 pub(crate) struct ToolDef {
@@ -18,6 +18,10 @@ pub(crate) struct ToolDef {
     pub(crate) timeout: Option<Timeout>,
     /// `scopes = [...]`: what a caller must have been granted.
     pub(crate) scopes: Vec<LitStr>,
+    /// `rate_limit = "…"`, `cost = N`, `budget = "…"`.
+    pub(crate) rate_limit: Option<RateLit>,
+    pub(crate) cost: Option<u32>,
+    pub(crate) budget: Option<RateLit>,
     pub(crate) receiver: Receiver,
     pub(crate) params: Vec<ParamDef>,
     pub(crate) output: Type,
@@ -99,6 +103,9 @@ impl ToolDef {
             annotations: attr.annotations,
             timeout: attr.timeout,
             scopes: attr.scopes.unwrap_or_default(),
+            rate_limit: attr.rate_limit,
+            cost: attr.cost,
+            budget: attr.budget,
             receiver,
             params,
             output,

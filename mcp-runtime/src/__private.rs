@@ -11,6 +11,7 @@ use serde_json::Value;
 pub use insta;
 
 pub use crate::Ctx;
+pub use crate::limits::Rate;
 pub use crate::protocol::messages::{Implementation, ToolAnnotations};
 pub use crate::server::McpServer;
 

@@ -25,6 +25,7 @@ mod context;
 mod error;
 mod failure;
 mod ids;
+mod limits;
 pub mod logging;
 mod principal;
 mod prompt;
@@ -51,6 +52,7 @@ pub use error::Error;
 pub use failure::{IntoToolFailure, ToolError, ToolFailure};
 /// The request extensions [`Ctx::extension`] reads (the `http` crate's, as axum's are).
 pub use http::Extensions;
+pub use limits::{ClientAddress, Limiter, Rate};
 pub use mcp_macros::{mcp_server, prompt, resource, tool};
 pub use principal::{AuthMethod, Principal};
 pub use prompt::{IntoPromptMessages, PromptDef, PromptMessage, PromptMessages};
@@ -72,8 +74,8 @@ pub use protocol::sampling::{
 pub use protocol::{Era, ProtocolVersion};
 pub use resource::{Blob, IntoResourceOutput, ResourceContents, ResourceDef, ResourceUpdates};
 pub use server::{
-    ARGUMENT_ERROR_META_KEY, ArgumentErrorChannel, McpServer, RESOURCE_NOT_FOUND, ScopeRefusal,
-    Server, ServerBuilder, UnknownArguments, WeakServer,
+    ARGUMENT_ERROR_META_KEY, ArgumentErrorChannel, McpServer, RESOURCE_NOT_FOUND,
+    RETRY_AFTER_META_KEY, ScopeRefusal, Server, ServerBuilder, UnknownArguments, WeakServer,
 };
 pub use tool::{IntoToolResult, Json, ToolDef};
 pub use validate::{MAX_LISTED_VIOLATIONS, MAX_QUOTED_BYTES};

@@ -47,7 +47,13 @@ impl Ticketing {
     /// matched literally as one substring (no wildcards, no word splitting), so use a short
     /// distinctive phrase. Returns up to `limit` tickets, newest first, each with its id,
     /// title, body, status and priority; an empty list means nothing matched.
-    #[tool(title = "Search tickets", read_only, open_world = false, scopes = ["tickets:read"])]
+    #[tool(
+        title = "Search tickets",
+        read_only,
+        open_world = false,
+        scopes = ["tickets:read"],
+        rate_limit = "120/min"
+    )]
     async fn search_tickets(
         &self,
         #[arg(
@@ -77,7 +83,8 @@ impl Ticketing {
         title = "Create ticket",
         destructive = false,
         open_world = false,
-        scopes = ["tickets:write"]
+        scopes = ["tickets:write"],
+        rate_limit = "20/min"
     )]
     async fn create_ticket(
         &self,
@@ -112,7 +119,8 @@ impl Ticketing {
         title = "Close ticket",
         idempotent,
         open_world = false,
-        scopes = ["tickets:write"]
+        scopes = ["tickets:write"],
+        rate_limit = "20/min"
     )]
     async fn close_ticket(
         &self,

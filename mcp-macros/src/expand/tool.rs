@@ -213,6 +213,14 @@ fn meta(tool: &ToolDef) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let scopes = &tool.scopes;
+    let rate = |rate: Option<crate::parse::RateLit>| match rate {
+        Some(crate::parse::RateLit { count, period_ms }) => {
+            quote!(::core::option::Option::Some(#rt::Rate::per_millis(#count, #period_ms)))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let (rate_limit, budget) = (rate(tool.rate_limit), rate(tool.budget));
+    let cost = tool.cost.unwrap_or(1);
     quote! {
         #rt::ToolMeta {
             name: #name,
@@ -221,6 +229,9 @@ fn meta(tool: &ToolDef) -> TokenStream {
             annotations: #rt::ToolAnnotations { read_only: #read_only, destructive: #destructive, idempotent: #idempotent, open_world: #open_world },
             timeout: #timeout,
             scopes: &[#(#scopes),*],
+            rate_limit: #rate_limit,
+            cost: #cost,
+            budget: #budget,
         }
     }
 }

@@ -44,6 +44,9 @@ pub(crate) mod kw {
         mime_type,
         complete,
         scopes,
+        rate_limit,
+        cost,
+        budget,
     );
 }
 
@@ -78,6 +81,63 @@ pub(crate) struct ToolAttr {
     pub(crate) annotations: Annotations,
     pub(crate) timeout: Option<Timeout>,
     pub(crate) scopes: Option<Vec<LitStr>>,
+    pub(crate) rate_limit: Option<RateLit>,
+    pub(crate) cost: Option<u32>,
+    pub(crate) budget: Option<RateLit>,
+}
+
+/// `rate_limit = "20/min"` or `budget = "500/day"`: a count per period (`s`, `min`, `h`,
+/// `day`, or a number of them: `10/30s`).
+#[derive(Clone, Copy)]
+pub(crate) struct RateLit {
+    pub(crate) count: u32,
+    pub(crate) period_ms: u64,
+}
+
+impl RateLit {
+    fn parse(literal: &LitStr, key: &str) -> syn::Result<RateLit> {
+        let text = literal.value();
+        let error = || {
+            syn::Error::new(
+                literal.span(),
+                format!("`{key}` takes a rate such as \"20/min\", \"500/day\" or \"10/30s\""),
+            )
+        };
+        let (count, per) = text.split_once('/').ok_or_else(error)?;
+        let count: u32 = count
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(error)?;
+        let per = per.trim();
+        let digits = per.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+        let times: u64 = match digits {
+            "" => 1,
+            digits => digits.parse().ok().filter(|n| *n > 0).ok_or_else(error)?,
+        };
+        let unit_ms: u64 = match &per[digits.len()..] {
+            "ms" => 1,
+            "s" | "sec" | "second" => 1_000,
+            "m" | "min" | "minute" => 60_000,
+            "h" | "hour" => 3_600_000,
+            "d" | "day" => 86_400_000,
+            _ => return Err(error()),
+        };
+        let period_ms = times.checked_mul(unit_ms).ok_or_else(error)?;
+        Ok(RateLit { count, period_ms })
+    }
+}
+
+/// `cost = 5`: the units one call draws from the tool's `budget` (at least 1).
+fn cost(input: ParseStream<'_>, _: Span) -> syn::Result<u32> {
+    input.parse::<Token![=]>()?;
+    let literal: syn::LitInt = input.parse()?;
+    literal
+        .base10_parse::<u32>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| syn::Error::new(literal.span(), "`cost` takes a whole number of 1 or more"))
 }
 
 /// `scopes = ["tickets:write", ...]`: each a scope token of RFC 6749 §3.3 (printable ASCII,
@@ -169,6 +229,16 @@ impl Parse for ToolAttr {
                 })?;
             } else if lookahead.peek(kw::scopes) {
                 key::<kw::scopes, _>(input, &mut attr.scopes, scopes)?;
+            } else if lookahead.peek(kw::rate_limit) {
+                key::<kw::rate_limit, _>(input, &mut attr.rate_limit, |input, span| {
+                    RateLit::parse(&eq_str(input, span)?, "rate_limit")
+                })?;
+            } else if lookahead.peek(kw::cost) {
+                key::<kw::cost, _>(input, &mut attr.cost, cost)?;
+            } else if lookahead.peek(kw::budget) {
+                key::<kw::budget, _>(input, &mut attr.budget, |input, span| {
+                    RateLit::parse(&eq_str(input, span)?, "budget")
+                })?;
             } else {
                 return Err(lookahead.error());
             }
@@ -368,6 +438,30 @@ mod tests {
                 error.starts_with("a scope is printable ASCII"),
                 "{bad}: {error}"
             );
+        }
+    }
+
+    #[test]
+    fn rates_and_costs() {
+        let attr: ToolAttr = syn::parse_quote!(rate_limit = "20/min", cost = 5, budget = "500/day");
+        let rate = attr.rate_limit.unwrap();
+        assert_eq!((rate.count, rate.period_ms), (20, 60_000));
+        assert_eq!(attr.cost, Some(5));
+        let budget = attr.budget.unwrap();
+        assert_eq!((budget.count, budget.period_ms), (500, 86_400_000));
+        let attr: ToolAttr = syn::parse_quote!(rate_limit = "10/30s");
+        assert_eq!(attr.rate_limit.unwrap().period_ms, 30_000);
+        for bad in [
+            "rate_limit = \"20\"",
+            "rate_limit = \"0/min\"",
+            "budget = \"5/fortnight\"",
+            "cost = 0",
+        ] {
+            let error = syn::parse_str::<ToolAttr>(bad)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(error.contains("takes a"), "{bad}: {error}");
         }
     }
 

@@ -1,6 +1,7 @@
 //! Assembling a server: [`ServerBuilder`], its options, and [`McpServer`], what `#[mcp_server]`
 //! implements.
 
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -8,11 +9,14 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::catalog::Catalog;
-use super::handle::{ArgumentErrorChannel, ScopeRefusal, Server, Shared, UnknownArguments};
+use super::handle::{
+    ArgumentErrorChannel, ScopeRefusal, Server, Shared, ToolLimits, UnknownArguments,
+};
 use super::panic_guard;
 use super::registry::{RegisteredTool, ToolSet};
 use crate::context::mrtr::StateKey;
 use crate::error::Error;
+use crate::limits::{DEFAULT_MAX_KEYS, Limiter, Rate};
 use crate::prompt::PromptDef;
 use crate::protocol::messages::Implementation;
 use crate::resource::{ResourceDef, ResourceUpdates};
@@ -37,6 +41,9 @@ pub struct ServerBuilder<S> {
     unknown_arguments: UnknownArguments,
     argument_errors: ArgumentErrorChannel,
     scope_refusal: ScopeRefusal,
+    limiter: Option<Arc<Limiter>>,
+    rate_overrides: HashMap<String, Rate>,
+    budget_overrides: HashMap<String, Rate>,
     page_size: usize,
     tool_timeout: Option<Duration>,
     list_ttl: Duration,
@@ -59,6 +66,9 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
             unknown_arguments: UnknownArguments::default(),
             argument_errors: ArgumentErrorChannel::default(),
             scope_refusal: ScopeRefusal::default(),
+            limiter: None,
+            rate_overrides: HashMap::new(),
+            budget_overrides: HashMap::new(),
             page_size: 100,
             tool_timeout: None,
             list_ttl: Duration::from_secs(60),
@@ -142,6 +152,27 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
         self
     }
 
+    /// Overrides the `rate_limit` the tool `name` declares (calls per principal and period).
+    /// `MCP_TOOL_RATE_LIMITS` overrides this in turn, over HTTP.
+    pub fn tool_rate_limit(mut self, name: impl Into<String>, rate: Rate) -> Self {
+        self.rate_overrides.insert(name.into(), rate);
+        self
+    }
+
+    /// Overrides the `budget` the tool `name` declares (units per principal and period; each
+    /// call draws its `cost`).
+    pub fn tool_budget(mut self, name: impl Into<String>, budget: Rate) -> Self {
+        self.budget_overrides.insert(name.into(), budget);
+        self
+    }
+
+    /// The limiter per-tool limits use (default: in process, 10,000 keys; the HTTP transport
+    /// replaces it with the one its options configure, Redis with `MCP_REDIS_URL`).
+    pub fn limiter(mut self, limiter: Arc<Limiter>) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+
     /// Tools per `tools/list` page (default 100); further pages are reached with `nextCursor`.
     pub fn page_size(mut self, page_size: usize) -> Self {
         self.page_size = page_size.max(1);
@@ -212,6 +243,13 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
                 resource_updates: self.resource_updates,
                 argument_errors: self.argument_errors,
                 scope_refusal: self.scope_refusal,
+                limits: RwLock::new(Arc::new(ToolLimits {
+                    limiter: self
+                        .limiter
+                        .unwrap_or_else(|| Limiter::in_process(DEFAULT_MAX_KEYS)),
+                    rates: self.rate_overrides,
+                    budgets: self.budget_overrides,
+                })),
                 page_size: self.page_size,
                 tool_timeout: self.tool_timeout,
                 list_ttl: self.list_ttl,

@@ -2,6 +2,7 @@
 //! options), and the operations that change it while it runs.
 
 use std::any::Any;
+use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use super::catalog::Catalog;
 use super::registry::{RegisteredTool, ToolSet};
 use crate::context::mrtr::StateKey;
 use crate::error::Error;
+use crate::limits::{Limiter, Rate};
 use crate::protocol::messages::{Implementation, ToolDescriptor};
 use crate::resource::ResourceUpdates;
 use crate::tool::ToolDef;
@@ -27,6 +29,13 @@ pub enum ArgumentErrorChannel {
     JsonRpcError,
     /// Always an `isError: true` tool result.
     ToolResult,
+}
+
+/// Per-tool limits: the limiter, and rates that override the declared ones by tool name.
+pub(crate) struct ToolLimits {
+    pub(crate) limiter: Arc<Limiter>,
+    pub(crate) rates: HashMap<String, Rate>,
+    pub(crate) budgets: HashMap<String, Rate>,
 }
 
 /// How a call whose principal lacks a required scope is answered.
@@ -75,6 +84,9 @@ pub(super) struct Shared {
     pub(super) resource_updates: ResourceUpdates,
     pub(super) argument_errors: ArgumentErrorChannel,
     pub(super) scope_refusal: ScopeRefusal,
+    /// The limiter per-tool rates and budgets are checked with, and the rates that override
+    /// the declared ones (builder, then environment); replaced whole by the transport.
+    pub(super) limits: RwLock<Arc<ToolLimits>>,
     pub(super) page_size: usize,
     pub(super) tool_timeout: Option<Duration>,
     pub(super) list_ttl: Duration,
@@ -139,6 +151,34 @@ impl Server {
         scopes.sort_unstable();
         scopes.dedup();
         scopes
+    }
+
+    /// Replaces the limiter of per-tool limits and adds rate overrides (the transport does, from
+    /// `MCP_REDIS_URL` and `MCP_TOOL_RATE_LIMITS`); overrides already set by the builder stay
+    /// unless named again.
+    pub(crate) fn use_limits(&self, limiter: Arc<Limiter>, rates: HashMap<String, Rate>) {
+        let mut limits = self
+            .shared
+            .limits
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut merged = limits.rates.clone();
+        merged.extend(rates);
+        *limits = Arc::new(ToolLimits {
+            limiter,
+            rates: merged,
+            budgets: limits.budgets.clone(),
+        });
+    }
+
+    pub(super) fn tool_limits(&self) -> Arc<ToolLimits> {
+        Arc::clone(
+            &self
+                .shared
+                .limits
+                .read()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
     }
 
     pub(super) fn tool_set(&self) -> Arc<ToolSet> {

@@ -24,6 +24,8 @@ use super::panic_guard::Guarded;
 use crate::context::Ctx;
 use crate::context::mrtr::{CallBinding, InputRound};
 use crate::context::{ClientLink, CtxParts};
+use crate::limits::{Decision, Limiter, Rate};
+use crate::protocol::ProtocolVersion;
 use crate::protocol::jsonrpc::{ErrorObject, INSUFFICIENT_SCOPE, RequestId, Response};
 
 /// What to run besides the handler: its record (kind and name), its time limit, and on
@@ -32,6 +34,56 @@ pub(super) struct Invocation {
     pub(super) record: Record,
     pub(super) timeout: Option<Duration>,
     pub(super) round: Option<Round>,
+    /// Per-tool rate and budget, checked before the handler runs.
+    pub(super) limits: Option<LimitCheck>,
+}
+
+/// A tool's rate and budget for one call's subject. Checked in the call's future, since the
+/// limiter may be on Redis; the call is refused with what `answer` makes of the refusal.
+pub(super) struct LimitCheck {
+    pub(super) limiter: Arc<Limiter>,
+    pub(super) tool: &'static str,
+    pub(super) subject: String,
+    pub(super) rate: Option<Rate>,
+    pub(super) budget: Option<(Rate, u32)>,
+    pub(super) answer: fn(RequestId, ProtocolVersion, &Limited) -> Response,
+    pub(super) version: ProtocolVersion,
+}
+
+/// Which limit refused a call, its rate, and when to retry.
+pub(super) struct Limited {
+    pub(super) budget: bool,
+    pub(super) rate: Rate,
+    pub(super) retry_after_secs: u64,
+}
+
+impl LimitCheck {
+    /// The first limit that refuses, if any: the call rate, then the budget (`cost` units).
+    async fn run(&self) -> Option<Limited> {
+        let checks = [
+            self.rate.map(|rate| (false, rate, 1)),
+            self.budget.map(|(rate, cost)| (true, rate, cost)),
+        ];
+        for (budget, rate, quantity) in checks.into_iter().flatten() {
+            let layer = match budget {
+                false => "tool-rate",
+                true => "tool-budget",
+            };
+            let key = format!("{layer}:{}", self.tool);
+            let decision = self
+                .limiter
+                .check(&key, &self.subject, rate, quantity)
+                .await;
+            if decision != Decision::Allowed {
+                return Some(Limited {
+                    budget,
+                    rate,
+                    retry_after_secs: decision.retry_after_secs(),
+                });
+            }
+        }
+        None
+    }
 }
 
 /// A 2026-07-28 request's Multi Round-Trip state: the answers it brought, and what its
@@ -93,6 +145,7 @@ impl Exchange<'_> {
             mut record,
             timeout,
             round,
+            limits,
         } = invocation;
         let session = Arc::clone(self.session);
         let id = self.id.clone();
@@ -124,6 +177,20 @@ impl Exchange<'_> {
         // The catch-all: a panic anywhere in narrowing or in the handler's future is an answer.
         let run = AssertUnwindSafe(Guarded(handler(ctx))).catch_unwind();
         Reply::Later(Box::pin(async move {
+            if let Some(check) = &limits
+                && let Some(limited) = check.run().await
+            {
+                channel.finish();
+                if let Some(round) = &round {
+                    round.input.end();
+                }
+                session.end_request(&id);
+                record.finish(Outcome::Refused(match limited.budget {
+                    false => "RateLimited",
+                    true => "BudgetExhausted",
+                }));
+                return Some((check.answer)(id, check.version, &limited));
+            }
             let limited = async {
                 match timeout {
                     Some(limit) => tokio::time::timeout(limit, run).await.ok(),

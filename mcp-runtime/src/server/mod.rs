@@ -29,5 +29,5 @@ pub use exchange::Reply;
 pub use handle::{ArgumentErrorChannel, ScopeRefusal, Server, UnknownArguments, WeakServer};
 pub use incoming::Incoming;
 pub use methods::resources::RESOURCE_NOT_FOUND;
-pub use methods::tools::ARGUMENT_ERROR_META_KEY;
+pub use methods::tools::{ARGUMENT_ERROR_META_KEY, RETRY_AFTER_META_KEY};
 pub use session::Session;

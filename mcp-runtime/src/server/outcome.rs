@@ -84,7 +84,10 @@ impl Outcome {
                 Some(MISSING_REQUIRED_CLIENT_CAPABILITY),
                 Some("MissingCapability"),
             ),
-            Outcome::Refused(class) => ("refused", Some(INSUFFICIENT_SCOPE), Some(class)),
+            Outcome::Refused(class) => {
+                let code = (class == "InsufficientScope").then_some(INSUFFICIENT_SCOPE);
+                ("refused", code, Some(class))
+            }
         }
     }
 

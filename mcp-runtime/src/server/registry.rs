@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::context::Ctx;
 use crate::error::Error;
+use crate::limits::Rate;
 use crate::protocol::messages::ToolDescriptor;
 use crate::schema;
 use crate::tool::{InputSpec, ToolArgs, ToolDef, ToolFuture};
@@ -61,6 +62,11 @@ pub(super) struct RegisteredTool {
     pub(super) timeout: Option<Duration>,
     /// What a caller must have been granted.
     pub(super) scopes: &'static [&'static str],
+    /// Calls per principal and period, as declared (`#[tool(rate_limit = …)]`).
+    pub(super) rate_limit: Option<Rate>,
+    /// Units one call draws from `budget`, and the budget per principal and period.
+    pub(super) cost: u32,
+    pub(super) budget: Option<Rate>,
     pub(super) call: ErasedCall,
 }
 
@@ -104,6 +110,9 @@ impl RegisteredTool {
             wrap_output,
             timeout: def.meta.timeout,
             scopes: def.meta.scopes,
+            rate_limit: def.meta.rate_limit,
+            cost: def.meta.cost.max(1),
+            budget: def.meta.budget,
             call,
         })
     }

@@ -93,6 +93,12 @@ pub struct ToolMeta {
     pub timeout: Option<std::time::Duration>,
     /// `#[tool(scopes = [...])]`: what a caller must have been granted.
     pub scopes: &'static [&'static str],
+    /// `#[tool(rate_limit = "…")]`: calls per principal and period.
+    pub rate_limit: Option<crate::limits::Rate>,
+    /// `#[tool(cost = N)]`: units one call draws from the budget (default 1).
+    pub cost: u32,
+    /// `#[tool(budget = "…")]`: units per principal and period.
+    pub budget: Option<crate::limits::Rate>,
 }
 
 /// How a tool's arguments are described.

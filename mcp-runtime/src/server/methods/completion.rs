@@ -48,6 +48,7 @@ pub(in crate::server) fn complete(exchange: Exchange<'_>) -> Reply {
         record: Record::start(Kind::Completion, param.name),
         timeout: None,
         round: None,
+        limits: None,
     };
     exchange.invoke(
         invocation,

@@ -107,6 +107,7 @@ pub(in crate::server) fn get(mut exchange: Exchange<'_>) -> Reply {
         record,
         timeout: None,
         round,
+        limits: None,
     };
     let handler = |ctx| (prompt.get)(ctx, TextArgs::new(arguments));
     exchange.invoke(invocation, handler, move |ended, record, id| {

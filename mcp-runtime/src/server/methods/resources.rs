@@ -99,6 +99,7 @@ pub(in crate::server) fn read(exchange: Exchange<'_>) -> Reply {
         record,
         timeout: None,
         round: None,
+        limits: None,
     };
     let handler = |ctx| (resource.read)(ctx, TextArgs::new(values));
     exchange.invoke(invocation, handler, move |ended, record, id| {

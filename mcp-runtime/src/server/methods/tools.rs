@@ -14,7 +14,7 @@ use crate::protocol::jsonrpc::{ErrorObject, INVALID_PARAMS, RequestId, Response}
 use crate::protocol::messages::{CallToolResult, Content};
 use crate::server::exchange::{Exchange, Reply};
 use crate::server::handle::{ArgumentErrorChannel, ScopeRefusal};
-use crate::server::invoke::{Ended, Invocation};
+use crate::server::invoke::{Ended, Invocation, LimitCheck, Limited};
 use crate::server::outcome::{Kind, Outcome, Record, UNKNOWN};
 use crate::server::pagination::{page_bounds, page_result};
 use crate::server::registry::RegisteredTool;
@@ -116,6 +116,7 @@ fn start(mut exchange: Exchange<'_>) -> Reply {
         record,
         timeout: tool.timeout.or(exchange.shared().tool_timeout),
         round,
+        limits: limit_check(&exchange, &tool),
     };
     let handler = {
         let tool = Arc::clone(&tool);
@@ -152,6 +153,45 @@ fn start(mut exchange: Exchange<'_>) -> Reply {
 }
 
 /// Bad arguments: code -32602 with every violation, on the channel the version calls for.
+/// The tool's call rate and budget for this call's subject (its principal, else its client's
+/// address), when it has either: an override by name wins over what the tool declares.
+fn limit_check(exchange: &Exchange<'_>, tool: &RegisteredTool) -> Option<LimitCheck> {
+    let limits = exchange.server().tool_limits();
+    let rate = limits.rates.get(tool.name).copied().or(tool.rate_limit);
+    let budget = limits.budgets.get(tool.name).copied().or(tool.budget);
+    if rate.is_none() && budget.is_none() {
+        return None;
+    }
+    Some(LimitCheck {
+        limiter: Arc::clone(&limits.limiter),
+        tool: tool.name,
+        subject: crate::limits::subject(exchange.extensions),
+        rate,
+        budget: budget.map(|budget| (budget, tool.cost)),
+        answer: limited_result,
+        version: exchange.version,
+    })
+}
+
+/// Issue "rate limits", per-tool layers: over a limit → an `isError` result saying when to
+/// retry; the session stays open and other tools keep working.
+fn limited_result(id: RequestId, version: ProtocolVersion, limited: &Limited) -> Response {
+    let what = match limited.budget {
+        false => format!("this tool allows {} calls per principal", limited.rate),
+        true => format!("this tool's budget is {} units per principal", limited.rate),
+    };
+    let mut result = CallToolResult::error_text(format!(
+        "Rate limited: {what}; retry in {} s.",
+        limited.retry_after_secs
+    ))
+    .into_json(version);
+    result["_meta"] = json!({ RETRY_AFTER_META_KEY: limited.retry_after_secs });
+    Response::result(id, result)
+}
+
+/// `_meta` key of a rate-limited call's `isError` result: seconds until a retry can succeed.
+pub const RETRY_AFTER_META_KEY: &str = "rs.mcp-runtime/retryAfterSeconds";
+
 fn invalid_arguments(
     id: RequestId,
     tool: &RegisteredTool,

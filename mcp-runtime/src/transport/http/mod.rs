@@ -18,6 +18,7 @@ mod lazy;
 mod modern_headers;
 mod options;
 mod post;
+mod rate_limits;
 mod sessions;
 mod standalone;
 mod stream;
@@ -35,8 +36,10 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tracing::Instrument;
 
 pub use options::{HttpOptions, parse_duration};
+pub use rate_limits::RateLimitOptions;
 
 use crate::error::Error;
+use crate::limits::Limiter;
 use crate::protocol::jsonrpc::ErrorObject;
 use crate::server::Server;
 use sessions::SessionTable;
@@ -50,6 +53,8 @@ struct App {
     sessions: Arc<SessionTable>,
     streams: Arc<StreamCount>,
     limits: StreamLimits,
+    /// The limiter every rate-limit layer shares (the server's per-tool limits too).
+    limiter: Arc<Limiter>,
 }
 
 /// The MCP endpoint as a router (at `options.path`), with the `Host`/`Origin` check and the body
@@ -68,11 +73,21 @@ pub fn router(server: Server, options: HttpOptions) -> Router {
         sessions::spawn_sweeper(&sessions, options.session_sweep, options.session_idle);
         sessions::spawn_reaper(&sessions);
     }
+    let limiter = options.rate_limits.limiter();
+    server.use_limits(Arc::clone(&limiter), options.rate_limits.tool_rates.clone());
+    let request_limit = options
+        .rate_limits
+        .request_rate
+        .map(|rate| rate_limits::RequestLimit {
+            limiter: Arc::clone(&limiter),
+            rate,
+        });
     let app = Arc::new(App {
         peers: guard::TrustedPeers::new(&options.allowed_hosts, &options.allowed_origins),
         limits: StreamLimits::of(&options),
         sessions,
         streams: Arc::default(),
+        limiter,
         server,
         options,
     });
@@ -90,6 +105,14 @@ pub fn router(server: Server, options: HttpOptions) -> Router {
         .with_state(Arc::clone(&app))
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(max_body));
+    // After authentication (the principal is the key), before any session work.
+    let endpoint = match request_limit {
+        Some(limit) => endpoint.layer(middleware::from_fn_with_state(
+            limit,
+            rate_limits::limit_requests,
+        )),
+        None => endpoint,
+    };
     // Credentials are checked before the body is read; the metadata stays open.
     let endpoint = match auth {
         Some(auth) => endpoint.layer(auth.clone()).merge(auth.metadata_router()),
@@ -122,7 +145,7 @@ fn auth_layer(server: &Server, options: &HttpOptions) -> Option<auth::AuthLayer>
 /// with a JSON-RPC error, not tower-http's empty body.
 async fn guard_request(
     axum::extract::State(app): axum::extract::State<Arc<App>>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     if let Err(refused) = app
@@ -131,6 +154,7 @@ async fn guard_request(
     {
         return refused.into_response();
     }
+    rate_limits::note_client(&mut request, &app.options.rate_limits.trusted_proxies);
     let response = next.run(request).await;
     let is_json = response
         .headers()

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::auth::AuthOptions;
 use super::authority::{Authority, OriginValue};
+use super::rate_limits::RateLimitOptions;
 use crate::error::Error;
 
 /// Options of the Streamable HTTP transport. `HttpOptions::default()` is the embedded default;
@@ -87,6 +88,8 @@ pub struct HttpOptions {
     /// Authentication of the endpoint (API keys, JWTs); off by default, and then only a
     /// loopback address may be bound.
     pub auth: AuthOptions,
+    /// Rate limits and the limiter they share (in process, or Redis).
+    pub rate_limits: RateLimitOptions,
 }
 
 impl Default for HttpOptions {
@@ -116,6 +119,7 @@ impl Default for HttpOptions {
             stream_buffer: 256,
             retry: Duration::from_secs(1),
             auth: AuthOptions::default(),
+            rate_limits: RateLimitOptions::default(),
         }
     }
 }
@@ -191,6 +195,7 @@ impl HttpOptions {
             parse_duration
         );
         options.auth = AuthOptions::read(&lookup, &mut problems);
+        options.rate_limits = RateLimitOptions::read(&lookup, &mut problems);
         match problems.is_empty() {
             true => Ok(options),
             false => Err(Error::Config(problems)),

@@ -3,11 +3,11 @@
 //! its first message: `lazy.rs`), or with 202 when there is nothing to answer (a notification,
 //! or the client's response to a request of ours).
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -16,6 +16,7 @@ use super::sessions::{Full, HttpSession, owner_of};
 use super::stream::{EventStream, StreamKind, sse_response};
 use super::{App, lazy, modern_headers};
 use crate::context::NotificationSink;
+use crate::limits::ClientAddress;
 use crate::protocol::jsonrpc::{
     ErrorObject, HEADER_MISMATCH, INVALID_PARAMS, METHOD_NOT_FOUND, PARSE_ERROR, RequestId,
 };
@@ -234,6 +235,18 @@ async fn legacy(
 }
 
 async fn initialize(app: &Arc<App>, incoming: Incoming, owner: Option<String>) -> Response {
+    // New sessions per client (`MCP_RATE_LIMIT_SESSIONS`), before a session is made.
+    if let Some(rate) = app.options.rate_limits.session_rate {
+        let who = crate::limits::subject(incoming.extensions());
+        let decision = app.limiter.check("http-session", &who, rate, 1).await;
+        if decision != crate::limits::Decision::Allowed {
+            let message = format!(
+                "Too many new sessions: this client may open {rate} (MCP_RATE_LIMIT_SESSIONS); retry later"
+            );
+            let retry = decision.retry_after_secs();
+            return guard::over_capacity(Capacity::Client, incoming.id(), &message, retry);
+        }
+    }
     let session = Session::open_secure(&app.server);
     // Once auth is on, sessions are counted per principal; before, per peer address.
     let client = owner.clone().or_else(|| client_key(incoming.extensions()));
@@ -259,11 +272,12 @@ async fn initialize(app: &Arc<App>, incoming: Incoming, owner: Option<String>) -
 
 /// Whose sessions a new one counts with: the peer's address, as `connections.rs` records it;
 /// for IPv6 its /64, since one host is handed a whole /64 and could rotate through it. A router
-/// nested into an app served without `ConnectInfo` has none: only the total cap holds. With
+/// nested into an app served without `ConnectInfo` has none: only the total cap holds (the
+/// address is `ClientAddress`, resolved through `MCP_TRUSTED_PROXIES` in `guard_request`). With
 /// auth on, the principal's identity is the key instead.
 fn client_key(extensions: &Extensions) -> Option<String> {
-    let ConnectInfo(peer) = extensions.get::<ConnectInfo<SocketAddr>>()?;
-    Some(match peer.ip() {
+    let ClientAddress(ip) = extensions.get::<ClientAddress>()?;
+    Some(match ip {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => v4.to_string(),
