@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod http;
 pub mod interop;
+pub mod redis;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};

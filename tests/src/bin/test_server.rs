@@ -185,6 +185,18 @@ impl TestServer {
         format!("written: {note}")
     }
 
+    /// At most 3 calls per 2 s per caller.
+    #[tool(rate_limit = "3/2s")]
+    fn test_limited(&self) -> &'static str {
+        "within the limit"
+    }
+
+    /// Draws 4 units of a budget of 10 per 2 s per caller.
+    #[tool(cost = 4, budget = "10/2s")]
+    fn test_costly(&self) -> &'static str {
+        "within the budget"
+    }
+
     /// A resource that needs `things:read`.
     #[resource(uri = "things://secret", scopes = ["things:read"])]
     fn secret_thing(&self) -> String {
