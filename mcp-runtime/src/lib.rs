@@ -26,6 +26,7 @@ mod error;
 mod failure;
 mod ids;
 pub mod logging;
+mod metrics;
 mod principal;
 mod prompt;
 mod protocol;
@@ -72,8 +73,9 @@ pub use protocol::sampling::{
 pub use protocol::{Era, ProtocolVersion};
 pub use resource::{Blob, IntoResourceOutput, ResourceContents, ResourceDef, ResourceUpdates};
 pub use server::{
-    ARGUMENT_ERROR_META_KEY, ArgumentErrorChannel, McpServer, RESOURCE_NOT_FOUND, ScopeRefusal,
-    Server, ServerBuilder, UnknownArguments, WeakServer,
+    ARGUMENT_ERROR_META_KEY, ArgumentErrorChannel, CheckReport, CheckStatus, McpServer,
+    RESOURCE_NOT_FOUND, Readiness, ScopeRefusal, Server, ServerBuilder, UnknownArguments,
+    WeakServer,
 };
 pub use tool::{IntoToolResult, Json, ToolDef};
 pub use validate::{MAX_LISTED_VIOLATIONS, MAX_QUOTED_BYTES};

@@ -123,7 +123,9 @@ impl Exchange<'_> {
         });
         // The catch-all: a panic anywhere in narrowing or in the handler's future is an answer.
         let run = AssertUnwindSafe(Guarded(handler(ctx))).catch_unwind();
+        let running = crate::metrics::call_running();
         Reply::Later(Box::pin(async move {
+            let _running = running;
             let limited = async {
                 match timeout {
                     Some(limit) => tokio::time::timeout(limit, run).await.ok(),
@@ -158,6 +160,7 @@ impl Exchange<'_> {
             };
             // Progress: notifications MUST stop after completion.
             channel.finish();
+            record.sent(channel.notifications_sent());
             if let Some(round) = &round {
                 round.input.end();
             }

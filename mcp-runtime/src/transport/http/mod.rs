@@ -72,7 +72,7 @@ pub fn router(server: Server, options: HttpOptions) -> Router {
         peers: guard::TrustedPeers::new(&options.allowed_hosts, &options.allowed_origins),
         limits: StreamLimits::of(&options),
         sessions,
-        streams: Arc::default(),
+        streams: Arc::new(StreamCount::metered()),
         server,
         options,
     });
