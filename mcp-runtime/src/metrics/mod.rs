@@ -22,6 +22,9 @@ use prometheus_client::registry::{Registry, Unit};
 /// The content type of [`encode_text`]'s output.
 pub(crate) const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
+/// The content type of [`encode_classic`]'s output.
+pub(crate) const CLASSIC_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
 /// The OpenTelemetry MCP conventions' advice for `mcp.server.operation.duration`, in seconds.
 const DURATION_BUCKETS: [f64; 14] = [
     0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0,
@@ -133,6 +136,38 @@ pub(crate) fn encode_text() -> String {
     // Writing to a String cannot fail.
     let _ = encode(&mut text, &METRICS.registry);
     text
+}
+
+/// The exposition in Prometheus's classic text format (0.0.4), for scrapers and tools that do
+/// not ask for OpenMetrics (`promtool check metrics`, `curl`): a counter's `HELP` and `TYPE`
+/// name its `_total` sample, and there is no `UNIT` or `EOF` line.
+pub(crate) fn encode_classic() -> String {
+    let open = encode_text();
+    let counters: Vec<&str> = open
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE ")?.strip_suffix(" counter"))
+        .collect();
+    let mut classic = String::with_capacity(open.len());
+    for line in open.lines() {
+        if line == "# EOF" || line.starts_with("# UNIT ") {
+            continue;
+        }
+        let described = line
+            .strip_prefix("# HELP ")
+            .or_else(|| line.strip_prefix("# TYPE "))
+            .and_then(|rest| rest.split_once(' '));
+        match described {
+            Some((name, _)) if counters.contains(&name) => {
+                let (head, tail) = line.split_at("# HELP ".len() + name.len());
+                classic.push_str(head);
+                classic.push_str("_total");
+                classic.push_str(tail);
+            }
+            _ => classic.push_str(line),
+        }
+        classic.push('\n');
+    }
+    classic
 }
 
 /// Notes a server's identity (its `serverInfo`) as `mcp_server_build_info`, set when it is

@@ -58,12 +58,20 @@ async fn readyz(State(server): State<Server>) -> Response {
     json(status, &report.to_json())
 }
 
-async fn exposition() -> Response {
-    let mut response = metrics::encode_text().into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(metrics::CONTENT_TYPE),
-    );
+/// OpenMetrics to those that ask for it (Prometheus does), the classic text format to others.
+async fn exposition(headers: axum::http::HeaderMap) -> Response {
+    let open_metrics = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .any(|accept| accept.as_bytes().windows(24).any(|w| w == b"application/openmetrics-"));
+    let (text, kind) = match open_metrics {
+        true => (metrics::encode_text(), metrics::CONTENT_TYPE),
+        false => (metrics::encode_classic(), metrics::CLASSIC_CONTENT_TYPE),
+    };
+    let mut response = text.into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
     response
 }
 
