@@ -33,9 +33,12 @@ use crate::error::Error;
 /// Values longer than this are clipped in messages.
 const SHOWN_BYTES: usize = 64;
 
+/// Where variables are read from.
+type Lookup = Box<dyn Fn(&str) -> Option<String>>;
+
 /// The environment being read, and every problem found so far.
 pub struct Env {
-    lookup: Box<dyn Fn(&str) -> Option<String>>,
+    lookup: Lookup,
     problems: Vec<String>,
 }
 
@@ -67,7 +70,11 @@ impl Env {
 
     /// A variable that must be set, parsed by `parse`. Missing or invalid, it is noted (and
     /// `T::default()` returned, never to be used: [`Env::finish`] fails).
-    pub fn required<T: Default>(&mut self, name: &str, parse: impl Fn(&str) -> Result<T, String>) -> T {
+    pub fn required<T: Default>(
+        &mut self,
+        name: &str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> T {
         self.read(name, false, parse).unwrap_or_else(|missing| {
             if missing {
                 self.problems.push(format!("{name} is required"));
@@ -77,7 +84,12 @@ impl Env {
     }
 
     /// A variable that may be unset (or empty): `default` then. Invalid, it is noted.
-    pub fn optional<T>(&mut self, name: &str, default: T, parse: impl Fn(&str) -> Result<T, String>) -> T {
+    pub fn optional<T>(
+        &mut self,
+        name: &str,
+        default: T,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> T {
         self.read(name, false, parse).unwrap_or(default)
     }
 
@@ -114,7 +126,12 @@ impl Env {
 
     /// `Ok(value)` when set and valid; `Err(true)` when unset or empty, `Err(false)` when
     /// invalid (noted).
-    fn read<T>(&mut self, name: &str, secret: bool, parse: impl Fn(&str) -> Result<T, String>) -> Result<T, bool> {
+    fn read<T>(
+        &mut self,
+        name: &str,
+        secret: bool,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<T, bool> {
         let Some(value) = (self.lookup)(name).filter(|value| !value.trim().is_empty()) else {
             return Err(true);
         };
@@ -141,7 +158,12 @@ impl Secret<'_> {
     }
 
     /// As [`Env::optional`], never echoing the value.
-    pub fn optional<T>(self, name: &str, default: T, parse: impl Fn(&str) -> Result<T, String>) -> T {
+    pub fn optional<T>(
+        self,
+        name: &str,
+        default: T,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> T {
         self.0.read(name, true, parse).unwrap_or(default)
     }
 }
@@ -178,7 +200,13 @@ where
     T: FromStr + PartialOrd + Display + Copy,
 {
     move |value| {
-        let expected = || format!("expected an integer from {} to {}", range.start(), range.end());
+        let expected = || {
+            format!(
+                "expected an integer from {} to {}",
+                range.start(),
+                range.end()
+            )
+        };
         let number: T = value.parse().map_err(|_| expected())?;
         match range.contains(&number) {
             true => Ok(number),
@@ -252,7 +280,10 @@ mod tests {
         assert_eq!(problems.len(), 5, "{problems:?}");
         assert!(problems[0].starts_with("POOL=\"0\": expected an integer from 1 to 64"));
         assert!(problems[1].contains("URL=\"ftp://files.example\""));
-        assert_eq!(problems[2], "TOKEN (secret, not shown): expected a URL with scheme https");
+        assert_eq!(
+            problems[2],
+            "TOKEN (secret, not shown): expected a URL with scheme https"
+        );
         assert!(problems[3].starts_with("WAIT=\"soon\""));
         assert_eq!(problems[4], "MISSING is required");
         assert!(!problems.join("\n").contains("hunter2"));

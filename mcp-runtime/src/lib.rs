@@ -20,8 +20,8 @@
 //! arguments, and a catch-all that turns `Err` and panics into `isError: true` results.
 //! `#[mcp_server]` does the same for every `#[tool]` method of an impl block.
 
-pub mod config;
 mod completion;
+pub mod config;
 mod context;
 mod error;
 mod failure;

@@ -115,7 +115,10 @@ impl HttpServer {
         let sent = Command::new("sh")
             .args(["-c", &format!("kill -{signal} {pid}")])
             .status();
-        assert!(sent.is_ok_and(|s| s.success()), "kill -{signal} {pid} failed");
+        assert!(
+            sent.is_ok_and(|s| s.success()),
+            "kill -{signal} {pid} failed"
+        );
     }
 
     /// Waits up to `timeout` for the process to exit: its exit code, or `None` if it is still

@@ -13,7 +13,10 @@ async fn ready_status(url: &str) -> (u16, Value) {
     let response = reqwest::get(url).await.expect("the server answers");
     let status = response.status().as_u16();
     let body = response.bytes().await.expect("the body is read");
-    (status, serde_json::from_slice(&body).expect("a JSON report"))
+    (
+        status,
+        serde_json::from_slice(&body).expect("a JSON report"),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -84,14 +87,19 @@ async fn sigterm_with_50_calls_in_flight_answers_every_one_then_runs_hooks_and_e
         let (i, status, response) = call.await.unwrap();
         assert_eq!(status, 200, "call {i}: {response}");
         let text = &response["result"]["content"][0]["text"];
-        assert!(text.as_str().is_some_and(|t| !t.is_empty()), "call {i}: {response}");
+        assert!(
+            text.as_str().is_some_and(|t| !t.is_empty()),
+            "call {i}: {response}"
+        );
         assert_ne!(response["result"]["isError"], true, "call {i}: {response}");
     }
     let exit = tokio::task::block_in_place(|| server.wait_exit(WAIT));
     let log = server.stderr();
     assert_eq!(exit, Some(0), "stderr:\n{log}");
     let shutting_down = log.find("\"msg\":\"shutting down\"").expect("logged");
-    let hook = log.find("\"msg\":\"test shutdown hook\"").expect("the hook ran");
+    let hook = log
+        .find("\"msg\":\"test shutdown hook\"")
+        .expect("the hook ran");
     let last_call = log.rfind("\"msg\":\"tool call\"").expect("logged");
     assert!(shutting_down < last_call && last_call < hook, "{log}");
     assert_eq!(log.matches("\"msg\":\"tool call\"").count(), 50, "{log}");
@@ -131,7 +139,10 @@ async fn a_call_that_outlives_the_drain_timeout_is_cancelled_and_the_exit_code_s
     let log = server.stderr();
     assert_eq!(exit, Some(1), "stderr:\n{log}");
     assert!(took < Duration::from_secs(4), "exited after {took:?}");
-    assert!(slow.await.unwrap().is_err(), "the cancelled call got no answer");
+    assert!(
+        slow.await.unwrap().is_err(),
+        "the cancelled call got no answer"
+    );
     let line = log
         .lines()
         .find(|line| line.contains("drain deadline passed"))
@@ -139,7 +150,10 @@ async fn a_call_that_outlives_the_drain_timeout_is_cancelled_and_the_exit_code_s
     let event: Value = serde_json::from_str(line).unwrap();
     assert_eq!(event["calls"], 1, "{line}");
     assert_eq!(event["connections"], 1, "{line}");
-    assert!(log.contains("\"msg\":\"test shutdown hook\""), "hooks run anyway");
+    assert!(
+        log.contains("\"msg\":\"test shutdown hook\""),
+        "hooks run anyway"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

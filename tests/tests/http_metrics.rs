@@ -43,7 +43,11 @@ async fn readiness_follows_its_check_and_liveness_stays_up_without_credentials()
     assert!(body.contains("\"status\":\"failed\""), "{body}");
     assert_eq!(get(&server.at("/healthz")).await.0, 200);
     std::fs::write(&ready_file, "").unwrap();
-    assert_eq!(get(&server.at("/readyz")).await.0, 200, "back once the check passes");
+    assert_eq!(
+        get(&server.at("/readyz")).await.0,
+        200,
+        "back once the check passes"
+    );
     // Probes write no line at info: only the failing and recovering check did.
     for _ in 0..20 {
         assert_eq!(get(&server.at("/healthz")).await.0, 200);
@@ -56,7 +60,10 @@ async fn readiness_follows_its_check_and_liveness_stays_up_without_credentials()
         .filter(|line| !line.contains("connection cap lowered"))
         .collect();
     assert_eq!(lines.len(), 2, "{after_listening}");
-    assert!(lines.iter().all(|line| line.contains("readiness check")), "{lines:?}");
+    assert!(
+        lines.iter().all(|line| line.contains("readiness check")),
+        "{lines:?}"
+    );
     // A foreign Host is refused on these routes as on the endpoint.
     let refused = reqwest::Client::new()
         .get(server.at("/healthz"))
@@ -105,7 +112,10 @@ async fn query(base: &str, promql: &str) -> Vec<Value> {
     };
     let body = response.bytes().await.unwrap_or_default();
     let answer: Value = serde_json::from_slice(&body).unwrap_or_default();
-    answer["data"]["result"].as_array().cloned().unwrap_or_default()
+    answer["data"]["result"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -132,7 +142,10 @@ async fn prometheus_scrapes_the_series_the_calls_made() {
 
     let (status, exposition) = get(&server.at("/metrics")).await;
     assert_eq!(status, 200);
-    assert!(!exposition.contains("no_such_tool_x1"), "a client made a series");
+    assert!(
+        !exposition.contains("no_such_tool_x1"),
+        "a client made a series"
+    );
     let dir = std::env::temp_dir().join(format!("mcp-prometheus-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -159,8 +172,14 @@ async fn prometheus_scrapes_the_series_the_calls_made() {
     std::fs::write(dir.join("prometheus.yml"), config).unwrap();
     let _prometheus = Prometheus(
         Command::new("prometheus")
-            .arg(format!("--config.file={}", dir.join("prometheus.yml").display()))
-            .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
+            .arg(format!(
+                "--config.file={}",
+                dir.join("prometheus.yml").display()
+            ))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.join("data").display()
+            ))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -175,7 +194,10 @@ async fn prometheus_scrapes_the_series_the_calls_made() {
         if let Some(series) = found.first() {
             break series["value"][1].as_str().unwrap_or_default().to_owned();
         }
-        assert!(Instant::now() < deadline, "Prometheus never scraped {calls}");
+        assert!(
+            Instant::now() < deadline,
+            "Prometheus never scraped {calls}"
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
     assert_eq!(value, "3");

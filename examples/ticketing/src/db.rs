@@ -110,7 +110,11 @@ impl Db {
             permits.forget();
         }
         let connections = std::mem::take(
-            &mut *self.pool.idle.lock().unwrap_or_else(PoisonError::into_inner),
+            &mut *self
+                .pool
+                .idle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
         );
         drop(connections);
     }

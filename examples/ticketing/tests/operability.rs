@@ -9,12 +9,19 @@ use mcp_tests::http::{HttpServer, WAIT};
 use serde_json::Value;
 
 fn temp_db(name: &str) -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("ticketing-ops-{name}-{}.sqlite3", std::process::id()))
+    std::env::temp_dir().join(format!(
+        "ticketing-ops-{name}-{}.sqlite3",
+        std::process::id()
+    ))
 }
 
 #[test]
 fn three_bad_variables_are_listed_in_one_message_and_nothing_binds() {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let db = temp_db("config");
     let output = Command::new(env!("CARGO_BIN_EXE_ticketing"))
         .args(["--http", &format!("127.0.0.1:{port}")])
@@ -28,7 +35,11 @@ fn three_bad_variables_are_listed_in_one_message_and_nothing_binds() {
         .expect("ticketing runs");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "{stderr}");
-    assert_eq!(stderr.matches("invalid configuration").count(), 1, "{stderr}");
+    assert_eq!(
+        stderr.matches("invalid configuration").count(),
+        1,
+        "{stderr}"
+    );
     for variable in [
         "TICKETING_POOL_SIZE=\"500\": expected an integer from 1 to 64",
         "MCP_DRAIN_TIMEOUT=\"soon\"",
@@ -59,7 +70,11 @@ async fn readiness_runs_the_sqlite_check_and_sigterm_closes_the_pool() {
     assert_eq!(health.status().as_u16(), 200);
     let exit = tokio::task::block_in_place(|| server.terminate(WAIT));
     assert_eq!(exit, Some(0), "{}", server.stderr());
-    assert!(server.stderr().contains("\"hooks\":1"), "{}", server.stderr());
+    assert!(
+        server.stderr().contains("\"hooks\":1"),
+        "{}",
+        server.stderr()
+    );
     std::thread::sleep(Duration::from_millis(10));
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));

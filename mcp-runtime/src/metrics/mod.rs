@@ -184,7 +184,9 @@ pub(crate) fn build_info(name: &str, version: &str) {
 /// Creates a registered tool's series at zero, so that its first call takes no write lock and a
 /// tool never called is still visible.
 pub(crate) fn register_tool(tool: &'static str) {
-    let _ = METRICS.tool_calls.get_or_create(&[("gen_ai_tool_name", tool), ("outcome", "ok")]);
+    let _ = METRICS
+        .tool_calls
+        .get_or_create(&[("gen_ai_tool_name", tool), ("outcome", "ok")]);
 }
 
 /// One finished handler invocation: `method` is its route (`tools/call`, …), `tool` the tool's

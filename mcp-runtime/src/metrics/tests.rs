@@ -35,8 +35,17 @@ fn series_are_named_by_the_conventions_and_labelled_from_static_sets() {
 fn the_classic_format_names_counters_by_their_samples() {
     request("ping", "legacy");
     let classic = encode_classic();
-    assert!(classic.contains("# HELP mcp_server_requests_total "), "{classic}");
-    assert!(classic.contains("# TYPE mcp_server_requests_total counter"), "{classic}");
+    assert!(
+        classic.contains("# HELP mcp_server_requests_total "),
+        "{classic}"
+    );
+    assert!(
+        classic.contains("# TYPE mcp_server_requests_total counter"),
+        "{classic}"
+    );
     assert!(classic.contains("# TYPE mcp_server_operation_duration_seconds histogram"));
-    assert!(!classic.contains("# EOF") && !classic.contains("# UNIT"), "{classic}");
+    assert!(
+        !classic.contains("# EOF") && !classic.contains("# UNIT"),
+        "{classic}"
+    );
 }

@@ -9,8 +9,8 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::catalog::Catalog;
-use super::health::{Operability, ReadinessCheck, ShutdownHook};
 use super::handle::{ArgumentErrorChannel, ScopeRefusal, Server, Shared, UnknownArguments};
+use super::health::{Operability, ReadinessCheck, ShutdownHook};
 use super::panic_guard;
 use super::registry::{RegisteredTool, ToolSet};
 use crate::context::mrtr::StateKey;

@@ -155,7 +155,11 @@ impl Server {
                 }
                 Err(_) => {
                     if check.passing.swap(false, Ordering::Relaxed) {
-                        tracing::warn!(check = check.name, limit_ms = limit.as_millis() as u64, "readiness check timed out");
+                        tracing::warn!(
+                            check = check.name,
+                            limit_ms = limit.as_millis() as u64,
+                            "readiness check timed out"
+                        );
                     }
                     CheckStatus::TimedOut
                 }
@@ -229,7 +233,10 @@ mod tests {
         assert_eq!(report.checks[0].status, CheckStatus::Failed);
         assert_eq!(report.to_json()["status"], "not_ready");
         failing.store(false, Ordering::Relaxed);
-        assert!(server.readiness().await.is_ready(), "back when the check passes");
+        assert!(
+            server.readiness().await.is_ready(),
+            "back when the check passes"
+        );
         server.begin_shutdown();
         let report = server.readiness().await;
         assert!(!report.is_ready());
@@ -241,7 +248,7 @@ mod tests {
         let ran = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let counter = Arc::clone(&ran);
         let server = Server::builder(Implementation::new("t", "0"))
-            .readiness_check("stuck", || std::future::pending::<Result<(), String>>())
+            .readiness_check("stuck", std::future::pending::<Result<(), String>>)
             .readiness_check_timeout(Duration::from_millis(50))
             .on_shutdown(move || async move {
                 counter.fetch_add(1, Ordering::Relaxed);

@@ -442,7 +442,13 @@ async fn main() -> Result<(), mcp_runtime::Error> {
     if let Some(file) = env("TEST_SERVER_READY_FILE") {
         builder = builder.readiness_check("file", move || {
             let exists = std::path::Path::new(&file).exists();
-            async move { if exists { Ok(()) } else { Err("the ready file is gone") } }
+            async move {
+                if exists {
+                    Ok(())
+                } else {
+                    Err("the ready file is gone")
+                }
+            }
         });
     }
     builder = builder.on_shutdown(|| async {

@@ -60,10 +60,12 @@ async fn readyz(State(server): State<Server>) -> Response {
 
 /// OpenMetrics to those that ask for it (Prometheus does), the classic text format to others.
 async fn exposition(headers: axum::http::HeaderMap) -> Response {
-    let open_metrics = headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .any(|accept| accept.as_bytes().windows(24).any(|w| w == b"application/openmetrics-"));
+    let open_metrics = headers.get_all(header::ACCEPT).iter().any(|accept| {
+        accept
+            .as_bytes()
+            .windows(24)
+            .any(|w| w == b"application/openmetrics-")
+    });
     let (text, kind) = match open_metrics {
         true => (metrics::encode_text(), metrics::CONTENT_TYPE),
         false => (metrics::encode_classic(), metrics::CLASSIC_CONTENT_TYPE),
