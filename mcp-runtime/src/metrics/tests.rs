@@ -18,7 +18,7 @@ fn series_are_named_by_the_conventions_and_labelled_from_static_sets() {
         "mcp_server_tool_calls_total{gen_ai_tool_name=\"metrics_test_tool\",outcome=\"ok\"} 0",
         "mcp_server_tool_calls_total{gen_ai_tool_name=\"metrics_test_tool\",outcome=\"timeout\"} 1",
         "# TYPE mcp_server_operation_duration_seconds histogram",
-        "mcp_server_operation_duration_seconds_bucket{mcp_method_name=\"tools/call\",gen_ai_tool_name=\"metrics_test_tool\",error_type=\"timeout\",le=\"0.5\"} 1",
+        "mcp_server_operation_duration_seconds_bucket{le=\"0.5\",mcp_method_name=\"tools/call\",gen_ai_tool_name=\"metrics_test_tool\",error_type=\"timeout\"} 1",
         "mcp_server_schema_validation_failures_total{gen_ai_tool_name=\"metrics_test_tool\"} 1",
         "mcp_server_requests_total{mcp_method_name=\"tools/call\",era=\"modern\"} ",
         "mcp_server_auth_failures_total{reason=\"invalid_token\"} ",
