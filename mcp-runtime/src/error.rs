@@ -23,6 +23,14 @@ pub enum Error {
     Definition(String),
     /// Reading or writing the transport failed.
     Io(std::io::Error),
+    /// The drain outlived `MCP_DRAIN_TIMEOUT`: what was left was cancelled. A `main` returning
+    /// it exits with code 1.
+    DrainTimeout {
+        /// Calls still running at the deadline, cancelled.
+        calls: usize,
+        /// Connections still open at the deadline, closed.
+        connections: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -51,6 +59,11 @@ impl fmt::Display for Error {
             }
             Error::Definition(problem) => write!(f, "invalid server definition: {problem}"),
             Error::Io(error) => write!(f, "transport I/O failed: {error}"),
+            Error::DrainTimeout { calls, connections } => write!(
+                f,
+                "the drain outlived its deadline (MCP_DRAIN_TIMEOUT): {calls} calls and \
+                 {connections} connections were cancelled"
+            ),
         }
     }
 }

@@ -21,12 +21,14 @@
 //! `#[mcp_server]` does the same for every `#[tool]` method of an impl block.
 
 mod completion;
+pub mod config;
 mod context;
 mod error;
 mod failure;
 mod ids;
 mod limits;
 pub mod logging;
+mod metrics;
 mod principal;
 mod prompt;
 mod protocol;
@@ -74,8 +76,9 @@ pub use protocol::sampling::{
 pub use protocol::{Era, ProtocolVersion};
 pub use resource::{Blob, IntoResourceOutput, ResourceContents, ResourceDef, ResourceUpdates};
 pub use server::{
-    ARGUMENT_ERROR_META_KEY, ArgumentErrorChannel, McpServer, RESOURCE_NOT_FOUND,
-    RETRY_AFTER_META_KEY, ScopeRefusal, Server, ServerBuilder, UnknownArguments, WeakServer,
+    ARGUMENT_ERROR_META_KEY, ArgumentErrorChannel, CheckReport, CheckStatus, McpServer,
+    RESOURCE_NOT_FOUND, RETRY_AFTER_META_KEY, Readiness, ScopeRefusal, Server, ServerBuilder,
+    UnknownArguments, WeakServer,
 };
 pub use tool::{IntoToolResult, Json, ToolDef};
 pub use validate::{MAX_LISTED_VIOLATIONS, MAX_QUOTED_BYTES};

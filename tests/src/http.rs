@@ -109,6 +109,36 @@ impl HttpServer {
         None
     }
 
+    /// Sends `signal` (`TERM`, `INT`) without waiting.
+    pub fn signal(&self, signal: &str) {
+        let pid = self.child.id();
+        let sent = Command::new("sh")
+            .args(["-c", &format!("kill -{signal} {pid}")])
+            .status();
+        assert!(
+            sent.is_ok_and(|s| s.success()),
+            "kill -{signal} {pid} failed"
+        );
+    }
+
+    /// Waits up to `timeout` for the process to exit: its exit code, or `None` if it is still
+    /// running (or was ended by a signal).
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// `http://127.0.0.1:PORT{path}`, for the operator's routes.
+    pub fn at(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
     /// Everything the server wrote to stderr so far.
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()

@@ -15,8 +15,9 @@ use mcp_runtime::ToolError;
 use rusqlite::Connection;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// How many connections the pool holds: the most tool calls that touch the database at once.
-const POOL_SIZE: usize = 4;
+/// How many connections the pool holds unless `TICKETING_POOL_SIZE` says otherwise: the most
+/// tool calls that touch the database at once.
+pub const DEFAULT_POOL_SIZE: usize = 4;
 
 /// How long a statement waits for another connection's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -47,25 +48,35 @@ struct Pool {
     /// One permit per idle connection: holding a permit guarantees `idle` is not empty.
     permits: Arc<Semaphore>,
     idle: Mutex<Vec<Connection>>,
+    /// How many connections it opened.
+    size: usize,
 }
 
 impl Db {
-    /// Opens (creating if needed) the database file at `path` and its tables.
+    /// Opens (creating if needed) the database file at `path` and its tables, with
+    /// [`DEFAULT_POOL_SIZE`] connections.
     pub fn open(path: impl AsRef<Path>) -> Result<Db, OpenError> {
+        Self::open_with(path, DEFAULT_POOL_SIZE)
+    }
+
+    /// As [`Db::open`], with `pool_size` connections (at least one).
+    pub fn open_with(path: impl AsRef<Path>, pool_size: usize) -> Result<Db, OpenError> {
         let path = path.as_ref();
+        let pool_size = pool_size.max(1);
         let fail = |source| OpenError {
             path: path.to_path_buf(),
             source,
         };
-        let mut connections = Vec::with_capacity(POOL_SIZE);
-        for _ in 0..POOL_SIZE {
+        let mut connections = Vec::with_capacity(pool_size);
+        for _ in 0..pool_size {
             connections.push(connect(path).map_err(fail)?);
         }
         connections[0].execute_batch(SCHEMA).map_err(fail)?;
         Ok(Db {
             pool: Arc::new(Pool {
-                permits: Arc::new(Semaphore::new(POOL_SIZE)),
+                permits: Arc::new(Semaphore::new(pool_size)),
                 idle: Mutex::new(connections),
+                size: pool_size,
             }),
         })
     }
@@ -80,6 +91,32 @@ impl Db {
     {
         let mut lease = self.lease().await;
         Ok(tokio::task::spawn_blocking(move || work(&mut lease)).await??)
+    }
+
+    /// `SELECT 1` on a pooled connection: the readiness check.
+    pub async fn ping(&self) -> Result<(), ToolError> {
+        self.run(|connection| connection.query_row("SELECT 1", [], |row| row.get::<_, i64>(0)))
+            .await
+            .map(drop)
+    }
+
+    /// Waits for every connection to come back, then closes them all (a checkpoint of the WAL
+    /// on the last one); later calls wait forever for a connection, so call it only once the
+    /// server has drained.
+    pub async fn close(&self) {
+        let all = u32::try_from(self.pool.size).unwrap_or(u32::MAX);
+        // Taking every permit waits for the leases in flight; the permits are never returned.
+        if let Ok(permits) = self.pool.permits.acquire_many(all).await {
+            permits.forget();
+        }
+        let connections = std::mem::take(
+            &mut *self
+                .pool
+                .idle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        drop(connections);
     }
 
     async fn lease(&self) -> Lease {

@@ -3,21 +3,29 @@
 //! Three tools: `search_tickets`, `create_ticket`, `close_ticket`; and the resource template
 //! `ticket://{id}` (with completion of ids). The database file is created
 //! on first run at [`db_path`] (`TICKETING_DB`, else `ticketing.sqlite3` in the current
-//! directory). The binary serves the server over stdio; tests build it in-process with
-//! [`server`].
+//! directory). The binary reads its settings with [`Settings::from_env`] (every problem listed
+//! before anything binds) and serves over HTTP or stdio; tests build it in-process with
+//! [`server`], which registers the database's readiness check (`SELECT 1`) and closes the pool
+//! once the server has drained.
 
 mod db;
 mod tickets;
 
 use std::path::PathBuf;
 
+use mcp_runtime::config::{self, Env};
 use mcp_runtime::prelude::*;
+use mcp_runtime::transport::Transport;
 
-pub use db::{Db, OpenError};
+pub use db::{DEFAULT_POOL_SIZE, Db, OpenError};
 pub use tickets::{Closed, Created, Priority, Status, Ticket, TicketId};
 
 /// The environment variable naming the database file.
 pub const DB_ENV: &str = "TICKETING_DB";
+
+/// The environment variable sizing the connection pool (1 to 64, default
+/// [`DEFAULT_POOL_SIZE`]).
+pub const POOL_SIZE_ENV: &str = "TICKETING_POOL_SIZE";
 
 /// The database file used when [`DB_ENV`] is unset or empty, relative to the current directory.
 pub const DEFAULT_DB: &str = "ticketing.sqlite3";
@@ -27,6 +35,46 @@ pub fn db_path() -> PathBuf {
     std::env::var_os(DB_ENV)
         .filter(|path| !path.is_empty())
         .map_or_else(|| PathBuf::from(DEFAULT_DB), PathBuf::from)
+}
+
+/// Everything the binary reads from its command line and environment.
+#[derive(Debug)]
+pub struct Settings {
+    /// stdio or HTTP, with the `MCP_*` options.
+    pub transport: Transport,
+    /// The database file ([`DB_ENV`]).
+    pub db_path: PathBuf,
+    /// Connections in the pool ([`POOL_SIZE_ENV`]).
+    pub pool_size: usize,
+}
+
+impl Settings {
+    /// Reads every setting, the runtime's and ticketing's own; fails listing every problem at
+    /// once.
+    pub fn from_env() -> Result<Settings, mcp_runtime::Error> {
+        let mut env = Env::from_env();
+        let transport = env.merge(Transport::from_env());
+        let db_path = env.optional(DB_ENV, PathBuf::from(DEFAULT_DB), database_file);
+        let pool_size = env.optional(POOL_SIZE_ENV, DEFAULT_POOL_SIZE, config::integer(1..=64));
+        env.finish()?;
+        Ok(Settings {
+            transport: transport.expect("`finish` fails when the transport does"),
+            db_path,
+            pool_size,
+        })
+    }
+}
+
+/// A database file in a directory that exists.
+fn database_file(value: &str) -> Result<PathBuf, String> {
+    let path = config::path(value)?;
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
+            Err("expected a file in a directory that exists".to_owned())
+        }
+        _ if path.is_dir() => Err("expected a file, not a directory".to_owned()),
+        _ => Ok(path),
+    }
 }
 
 /// The ticketing server's state: the database.
@@ -176,7 +224,16 @@ impl Ticketing {
     }
 }
 
-/// The ticketing server over the database `db`.
+/// The ticketing server over the database `db`: ready while `SELECT 1` answers, and the pool
+/// closed once the server has drained.
 pub fn server(db: Db) -> Result<Server, mcp_runtime::Error> {
-    Ticketing::new(db).into_server()
+    let (ping, closing) = (db.clone(), db.clone());
+    Ticketing::new(db)
+        .into_builder()
+        .readiness_check("sqlite", move || {
+            let db = ping.clone();
+            async move { db.ping().await.map_err(|_| "SELECT 1 failed") }
+        })
+        .on_shutdown(move || async move { closing.close().await })
+        .build()
 }

@@ -2,7 +2,7 @@
 //! and requests to the client, and the per-call channel a `Ctx` writes progress and log
 //! messages to.
 
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
@@ -97,6 +97,8 @@ pub(crate) struct RequestSink {
     pub(crate) log_threshold: Arc<AtomicU8>,
     /// Set when the call has been answered: nothing more may be sent for it.
     finished: AtomicBool,
+    /// Notifications the sink took, for the call's log line (`notifications_sent`).
+    sent: AtomicU32,
 }
 
 impl RequestSink {
@@ -111,6 +113,7 @@ impl RequestSink {
             last_progress: Mutex::new(None),
             log_threshold,
             finished: AtomicBool::new(false),
+            sent: AtomicU32::new(0),
         })
     }
 
@@ -124,11 +127,20 @@ impl RequestSink {
         self.finished.load(Ordering::Acquire)
     }
 
+    /// How many notifications the sink took for this call.
+    pub(crate) fn notifications_sent(&self) -> u32 {
+        self.sent.load(Ordering::Relaxed)
+    }
+
     pub(super) fn send(&self, method: &str, params: Value) -> bool {
         if self.finished.load(Ordering::Acquire) {
             return false;
         }
         let message = json!({"jsonrpc": "2.0", "method": method, "params": params});
-        self.sink.send(message.to_string())
+        let taken = self.sink.send(message.to_string());
+        if taken {
+            self.sent.fetch_add(1, Ordering::Relaxed);
+        }
+        taken
     }
 }

@@ -92,6 +92,7 @@ impl RedisStore {
         match outcome {
             Ok(Ok(decision)) => {
                 if self.falling_back.swap(false, Ordering::AcqRel) {
+                    crate::metrics::limiter_fallback(false);
                     tracing::warn!(redis = %self.shown, "Redis answers again: rate limits are shared again");
                 }
                 decision
@@ -158,6 +159,9 @@ impl RedisStore {
             .last_error
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
+        if switched {
+            crate::metrics::limiter_fallback(true);
+        }
         if switched || last.as_deref() != Some(why.as_str()) {
             tracing::warn!(
                 redis = %self.shown,

@@ -2,7 +2,8 @@
 //! implements.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::future::Future;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -12,6 +13,7 @@ use super::catalog::Catalog;
 use super::handle::{
     ArgumentErrorChannel, ScopeRefusal, Server, Shared, ToolLimits, UnknownArguments,
 };
+use super::health::{Operability, ReadinessCheck, ShutdownHook};
 use super::panic_guard;
 use super::registry::{RegisteredTool, ToolSet};
 use crate::context::mrtr::StateKey;
@@ -49,6 +51,9 @@ pub struct ServerBuilder<S> {
     list_ttl: Duration,
     client_request_timeout: Duration,
     request_state_key: Option<Vec<u8>>,
+    readiness_checks: Vec<ReadinessCheck>,
+    readiness_check_timeout: Duration,
+    shutdown_hooks: Vec<ShutdownHook>,
 }
 
 impl<S: Send + Sync + 'static> ServerBuilder<S> {
@@ -74,6 +79,9 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
             list_ttl: Duration::from_secs(60),
             client_request_timeout: Duration::from_secs(300),
             request_state_key: None,
+            readiness_checks: Vec::new(),
+            readiness_check_timeout: Duration::from_secs(2),
+            shutdown_hooks: Vec::new(),
         }
     }
 
@@ -210,6 +218,43 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
         self
     }
 
+    /// Adds a readiness check: `/readyz` runs every check in parallel on each probe, each within
+    /// [`readiness_check_timeout`](Self::readiness_check_timeout), and answers 503 when one
+    /// fails or times out. The error's text is logged (when the check starts failing), never
+    /// shown to the prober.
+    ///
+    /// ```no_run
+    /// # use mcp_runtime::Server;
+    /// # let builder = Server::builder(mcp_runtime::server_info!());
+    /// builder.readiness_check("upstream", || async { Ok::<(), String>(()) });
+    /// ```
+    pub fn readiness_check<F, Fut, E>(mut self, name: &'static str, check: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: std::fmt::Display,
+    {
+        self.readiness_checks.push(ReadinessCheck::new(name, check));
+        self
+    }
+
+    /// How long each readiness check may take before it counts as failed (default 2 s).
+    pub fn readiness_check_timeout(mut self, limit: Duration) -> Self {
+        self.readiness_check_timeout = limit;
+        self
+    }
+
+    /// Adds a hook run once the drain is over (calls in flight answered or cancelled), before
+    /// the transport returns: close pools, flush buffers. Hooks run in the order added.
+    pub fn on_shutdown<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.shutdown_hooks.push(Operability::hook(hook));
+        self
+    }
+
     /// Builds the server: generates every schema and compiles it for validation.
     ///
     /// Fails, listing every problem of a tool, when a schema could not be enforced as advertised,
@@ -231,6 +276,7 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
             catalog.add_prompt(def, &state)?;
         }
         let (tool_changes, _) = watch::channel(0);
+        crate::metrics::build_info(&self.info.name, &self.info.version);
         Ok(Server {
             shared: Arc::new(Shared {
                 info: self.info,
@@ -259,6 +305,11 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
                     self.client_request_timeout,
                 ),
                 shutdown: CancellationToken::new(),
+                operability: Operability {
+                    checks: self.readiness_checks,
+                    check_timeout: self.readiness_check_timeout,
+                    hooks: Mutex::new(self.shutdown_hooks),
+                },
             }),
         })
     }

@@ -95,6 +95,8 @@ pub(super) struct Shared {
     pub(super) state_key: StateKey,
     /// Cancelled when the server begins to shut down: long-lived streams end gracefully.
     pub(super) shutdown: CancellationToken,
+    /// Readiness checks and shutdown hooks.
+    pub(super) operability: super::health::Operability,
 }
 
 /// A handle to a [`Server`] that does not keep it alive, for state that needs its server (a tool
@@ -253,8 +255,9 @@ impl Server {
         self.shared.resource_updates.subscribe()
     }
 
-    /// Ends long-lived streams (`subscriptions/listen` gets its closing result); transports call
-    /// this when they begin a graceful shutdown.
+    /// Begins the drain: readiness answers 503 from now on, and long-lived streams end
+    /// (`subscriptions/listen` gets its closing result); transports call this when they begin a
+    /// graceful shutdown.
     pub fn begin_shutdown(&self) {
         self.shared.shutdown.cancel();
     }

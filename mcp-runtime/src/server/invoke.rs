@@ -75,6 +75,10 @@ impl LimitCheck {
                 .check(&key, &self.subject, rate, quantity)
                 .await;
             if decision != Decision::Allowed {
+                crate::metrics::rate_limited(match budget {
+                    false => "tool",
+                    true => "budget",
+                });
                 return Some(Limited {
                     budget,
                     rate,
@@ -176,7 +180,9 @@ impl Exchange<'_> {
         });
         // The catch-all: a panic anywhere in narrowing or in the handler's future is an answer.
         let run = AssertUnwindSafe(Guarded(handler(ctx))).catch_unwind();
+        let running = crate::metrics::call_running();
         Reply::Later(Box::pin(async move {
+            let _running = running;
             if let Some(check) = &limits
                 && let Some(limited) = check.run().await
             {
@@ -225,6 +231,7 @@ impl Exchange<'_> {
             };
             // Progress: notifications MUST stop after completion.
             channel.finish();
+            record.sent(channel.notifications_sent());
             if let Some(round) = &round {
                 round.input.end();
             }

@@ -4,7 +4,7 @@
 //! From the bottom up: `registry.rs` and `catalog.rs` hold what it serves, `handle.rs` is the
 //! [`Server`] handle, `builder.rs` assembles it; `session.rs` is one client's state and
 //! `incoming.rs` what a transport feeds it; `exchange.rs` is one request and its [`Reply`];
-//! `invoke.rs` is the one runner every handler runs in and `outcome.rs` the record it writes;
+//! `health.rs` holds readiness checks and shutdown hooks; `invoke.rs` is the one runner every handler runs in and `outcome.rs` the record it writes;
 //! `methods/` answers each method; `routes.rs` is the routing table that picks the method.
 //! This file only declares and re-exports: nothing below imports it.
 
@@ -13,6 +13,7 @@ mod catalog;
 mod changes;
 mod exchange;
 mod handle;
+mod health;
 mod incoming;
 mod invoke;
 mod methods;
@@ -27,6 +28,7 @@ pub use builder::{McpServer, ServerBuilder};
 pub(crate) use changes::ChangeNotifications;
 pub use exchange::Reply;
 pub use handle::{ArgumentErrorChannel, ScopeRefusal, Server, UnknownArguments, WeakServer};
+pub use health::{CheckReport, CheckStatus, Readiness};
 pub use incoming::Incoming;
 pub use methods::resources::RESOURCE_NOT_FOUND;
 pub use methods::tools::{ARGUMENT_ERROR_META_KEY, RETRY_AFTER_META_KEY};

@@ -7,6 +7,7 @@
 use std::time::Instant;
 
 use super::panic_guard;
+use crate::metrics;
 use crate::principal::Principal;
 use crate::protocol::jsonrpc::{
     INSUFFICIENT_SCOPE, INTERNAL_ERROR, INVALID_PARAMS, MISSING_REQUIRED_CLIENT_CAPABILITY,
@@ -26,6 +27,16 @@ pub(super) enum Kind {
 }
 
 impl Kind {
+    /// The method that invokes it, for the metrics' `mcp_method_name`.
+    fn method(self) -> &'static str {
+        match self {
+            Kind::Tool => "tools/call",
+            Kind::Resource => "resources/read",
+            Kind::Prompt => "prompts/get",
+            Kind::Completion => "completion/complete",
+        }
+    }
+
     pub(super) fn as_str(self) -> &'static str {
         match self {
             Kind::Tool => "tool",
@@ -119,6 +130,8 @@ pub(super) struct Record {
     error_id: Option<String>,
     /// The caller's [`Principal::log_id`](crate::Principal::log_id), when authenticated.
     principal_hash: Option<String>,
+    /// Notifications the call sent its client (progress, log messages).
+    notifications_sent: u32,
 }
 
 impl Record {
@@ -130,6 +143,7 @@ impl Record {
             outcome: Outcome::Ok,
             error_id: None,
             principal_hash: None,
+            notifications_sent: 0,
         }
     }
 
@@ -145,6 +159,11 @@ impl Record {
     /// Names the handler once it is known (a record starts before the name is read).
     pub(super) fn named(&mut self, name: &'static str) {
         self.name = name;
+    }
+
+    /// Notes how many notifications the call sent (its `RequestSink`'s count).
+    pub(super) fn sent(&mut self, notifications: u32) {
+        self.notifications_sent = notifications;
     }
 
     pub(super) fn set(&mut self, outcome: Outcome) {
@@ -165,10 +184,12 @@ impl Record {
         self.write();
     }
 
-    /// The log line (and, for a tool, the `tool_call` span's fields).
+    /// The log line (and, for a tool, the `tool_call` span's fields), and the metrics.
     pub(super) fn write(&self) {
-        let duration_ms = self.started.elapsed().as_millis() as u64;
+        let elapsed = self.started.elapsed();
+        let duration_ms = elapsed.as_millis() as u64;
         let failed = self.outcome.is_failure();
+        self.count(elapsed.as_secs_f64());
         let panic_location = (self.outcome == Outcome::Panic)
             .then(panic_guard::take_location)
             .flatten();
@@ -220,6 +241,7 @@ impl Record {
         if let Some(principal_hash) = principal_hash {
             span.record("principal_hash", principal_hash);
         }
+        let notifications_sent = self.notifications_sent;
         if failed {
             span.record("otel.status_code", "ERROR");
             tracing::error!(
@@ -231,6 +253,7 @@ impl Record {
                 error_class,
                 error_id,
                 panic_location,
+                notifications_sent,
                 "tool call"
             );
         } else {
@@ -241,8 +264,32 @@ impl Record {
                 outcome,
                 error_code,
                 error_class,
+                notifications_sent,
                 "tool call"
             );
         }
+    }
+
+    /// The record's metrics: the call by tool and outcome, its duration, and a failed input
+    /// schema. Every label is the server's: `name` is a registered handler's or [`UNKNOWN`].
+    fn count(&self, seconds: f64) {
+        let (tool, outcome, error_type) = match self.kind {
+            Kind::Tool => {
+                let (outcome, _, _) = self.outcome.tool_fields();
+                if self.outcome == Outcome::InvalidParams("InvalidArguments") {
+                    metrics::schema_validation_failed(self.name);
+                }
+                (self.name, outcome, outcome)
+            }
+            _ => {
+                let (outcome, _) = self.outcome.handler_fields();
+                ("", outcome, outcome)
+            }
+        };
+        let error_type = match self.outcome {
+            Outcome::Ok | Outcome::InputRequired => "",
+            _ => error_type,
+        };
+        metrics::invocation(self.kind.method(), tool, outcome, error_type, seconds);
     }
 }

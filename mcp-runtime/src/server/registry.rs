@@ -98,6 +98,7 @@ impl RegisteredTool {
             output_schema,
             annotations: def.meta.annotations,
         };
+        crate::metrics::register_tool(def.meta.name);
         let (thunk, state) = (def.call, Arc::clone(state));
         let call: ErasedCall = Box::new(move |ctx, args| {
             let state = Arc::clone(&state);

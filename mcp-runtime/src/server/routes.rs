@@ -283,6 +283,8 @@ impl Session {
             }
         };
         let era = modern.map_or(Era::Legacy, ProtocolVersion::era);
+        let counted = route.map_or(super::outcome::UNKNOWN, |route| route.method);
+        crate::metrics::request(counted, era_label(era));
         let catalog = &self.server.shared.catalog;
         let Some(route) = route.filter(|route| route.serves(era) && route.exists_in(catalog))
         else {
@@ -366,4 +368,12 @@ fn complete(mut response: Response, info: &Value, ttl_ms: Option<u64>) -> Respon
         }
     }
     response
+}
+
+/// The `era` label of `mcp_server_requests_total`.
+fn era_label(era: Era) -> &'static str {
+    match era {
+        Era::Legacy => "legacy",
+        Era::Modern => "modern",
+    }
 }

@@ -24,7 +24,16 @@ impl Transport {
     /// Reads the command line (`--stdio`, or `--http [ADDR]`; HTTP when neither is given) and
     /// the `MCP_*` variables. Fails listing every problem, before anything binds.
     pub fn from_env() -> Result<Self, Error> {
-        Self::from_args(std::env::args().skip(1), http::HttpOptions::from_env)
+        let transport = Self::from_args(std::env::args().skip(1), http::HttpOptions::from_env);
+        match (transport, admin_bind()) {
+            (transport, Ok(_)) => transport,
+            (Ok(_), Err(problem)) => Err(Error::Config(vec![problem])),
+            (Err(Error::Config(mut problems)), Err(problem)) => {
+                problems.push(problem);
+                Err(Error::Config(problems))
+            }
+            (Err(other), Err(_)) => Err(other),
+        }
     }
 
     fn from_args(
@@ -88,10 +97,29 @@ impl Transport {
     /// Serves `server` on this transport until it ends (stdin closes, or a shutdown signal).
     pub async fn serve(self, server: Server) -> Result<(), Error> {
         match self {
-            Transport::Stdio => stdio::serve(server, stdio::StdioOptions::default()).await,
+            Transport::Stdio => serve_stdio(server, stdio::StdioOptions::default()).await,
             Transport::Http(options) => http::serve(server, *options).await,
         }
     }
+}
+
+/// `MCP_ADMIN_BIND`: where a stdio server serves `/healthz`, `/readyz` and `/metrics` (none
+/// by default; an HTTP server serves them on its own port, or on `MCP_METRICS_BIND`).
+fn admin_bind() -> Result<Option<SocketAddr>, String> {
+    match std::env::var("MCP_ADMIN_BIND") {
+        Ok(value) if !value.trim().is_empty() => value.trim().parse().map(Some).map_err(|_| {
+            format!("MCP_ADMIN_BIND={value:?}: expected an address such as 127.0.0.1:9090")
+        }),
+        _ => Ok(None),
+    }
+}
+
+/// Serves stdio, with the admin port when `MCP_ADMIN_BIND` names one; the shutdown hooks run
+/// when stdin ends.
+pub(crate) async fn serve_stdio(server: Server, options: stdio::StdioOptions) -> Result<(), Error> {
+    let bind = admin_bind().map_err(|problem| Error::Config(vec![problem]))?;
+    let run = stdio::serve(server.clone(), options);
+    http::beside_admin(&server, bind, run).await?
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::server::{McpServer, Server};
 impl Server {
     /// Serves newline-delimited JSON-RPC on stdin/stdout until stdin ends.
     pub async fn serve_stdio(self) -> Result<(), Error> {
-        stdio::serve(self, stdio::StdioOptions::default()).await
+        super::serve_stdio(self, stdio::StdioOptions::default()).await
     }
 
     /// Serves Streamable HTTP with these options until a shutdown signal.

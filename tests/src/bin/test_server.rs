@@ -6,7 +6,8 @@
 //! `TEST_SERVER_ARGUMENT_ERRORS` = `json-rpc` | `tool-result`, `TEST_SERVER_PAGE_SIZE`,
 //! `TEST_SERVER_UNKNOWN_ARGUMENTS` = `ignore`, `TEST_SERVER_MAX_LINE_BYTES`,
 //! `TEST_SERVER_CLIENT_TIMEOUT_MS` (how long tools wait for the client's answers),
-//! `TEST_SERVER_SCOPE_REFUSAL` = `tool-result`.
+//! `TEST_SERVER_SCOPE_REFUSAL` = `tool-result`, `TEST_SERVER_READY_FILE` (a readiness check
+//! `file` that passes while the file exists). A shutdown hook logs `test shutdown hook`.
 
 use std::time::Duration;
 
@@ -450,6 +451,22 @@ async fn main() -> Result<(), mcp_runtime::Error> {
     if env("TEST_SERVER_UNKNOWN_ARGUMENTS").as_deref() == Some("ignore") {
         builder = builder.unknown_arguments(UnknownArguments::Ignore);
     }
+    if let Some(file) = env("TEST_SERVER_READY_FILE") {
+        builder = builder.readiness_check("file", move || {
+            let exists = std::path::Path::new(&file).exists();
+            async move {
+                if exists {
+                    Ok(())
+                } else {
+                    Err("the ready file is gone")
+                }
+            }
+        });
+    }
+    builder = builder.on_shutdown(|| async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        tracing::info!("test shutdown hook");
+    });
     let mut options = StdioOptions::default();
     if let Some(max) = env("TEST_SERVER_MAX_LINE_BYTES").and_then(|s| s.parse().ok()) {
         options.max_line_bytes = max;

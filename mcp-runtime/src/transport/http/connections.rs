@@ -13,7 +13,7 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -23,6 +23,7 @@ use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio_util::sync::CancellationToken;
 
 use super::HttpOptions;
 use super::connection_limits::{Activity, ConnectionService, HeadTimer, ReadCounting};
@@ -47,6 +48,8 @@ pub(super) struct Limits {
     body_read: Duration,
     idle: Duration,
     max_connections: usize,
+    /// How long the drain waits for requests in flight.
+    drain: Duration,
 }
 
 impl Limits {
@@ -71,8 +74,30 @@ impl Limits {
             body_read: options.body_read_timeout,
             idle: options.idle_timeout,
             max_connections,
+            drain: options.drain_timeout,
         }
     }
+
+    /// The limits of a small listener of its own (`/metrics`, health): a few connections,
+    /// drained at once.
+    pub(super) fn admin(options: &HttpOptions) -> Self {
+        Limits {
+            header_read: options.header_read_timeout,
+            body_read: options.body_read_timeout,
+            idle: options.idle_timeout,
+            max_connections: 64,
+            drain: Duration::from_secs(1),
+        }
+    }
+}
+
+/// What was left when the drain's deadline passed (all zero when everything finished).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Drained {
+    /// Connections still open, closed at the deadline.
+    pub(super) connections: usize,
+    /// Handler invocations still running in the process, cancelled at the deadline.
+    pub(super) calls: usize,
 }
 
 /// The soft "Max open files" of a `/proc/self/limits` text (Linux); `None` when unlimited or
@@ -83,17 +108,19 @@ fn soft_open_files(limits: &str) -> Option<usize> {
 }
 
 /// Serves `app` on every connection `listener` accepts until `shutdown` completes; then stops
-/// accepting, lets each connection finish the requests it has in flight (idle keep-alive
-/// connections close at once), and returns when the last one has closed.
+/// accepting, closes every connection with no request in flight at once (idle keep-alive ones,
+/// and those still sending a request's head), lets the others finish the requests they have in
+/// flight for up to `limits.drain`, closes what is left then, and returns what it closed so.
 pub(super) async fn serve(
     listener: TcpListener,
     app: Router,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
-) {
-    // `stop` tells every connection to wind down; each holds a clone of `open`, so
-    // `all_closed.closed()` completes once the last connection is gone.
+) -> Drained {
+    // `stop` tells every connection to wind down, `abort` to close now; each holds a clone of
+    // `open`, so `all_closed.closed()` completes once the last connection is gone.
     let (stop, stopping) = watch::channel(());
+    let abort = CancellationToken::new();
     let (all_closed, open) = watch::channel(());
     let admitted = Arc::new(Semaphore::new(limits.max_connections));
     let refusing = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
@@ -114,25 +141,40 @@ pub(super) async fn serve(
             refuse(tcp, limits.header_read.min(REFUSAL_WAIT), &refusing);
             continue;
         };
-        let (app, stopping, open) = (app.clone(), stopping.clone(), open.clone());
+        let (app, open) = (app.clone(), open.clone());
+        let ends = (stopping.clone(), abort.clone());
         let held = (open, permit);
-        tokio::spawn(serve_connection(tcp, peer, app, limits, stopping, held));
+        tokio::spawn(serve_connection(tcp, peer, app, limits, ends, held));
     }
     drop(listener);
     let _ = stop.send(());
     drop((stopping, open));
-    all_closed.closed().await;
+    // Issue 20: awaited without a limit, one half-sent request held the process for over 90 s.
+    if tokio::time::timeout(limits.drain, all_closed.closed())
+        .await
+        .is_ok()
+    {
+        return Drained::default();
+    }
+    let left = Drained {
+        connections: all_closed.receiver_count(),
+        calls: usize::try_from(crate::metrics::calls_in_flight()).unwrap_or(0),
+    };
+    abort.cancel();
+    // Each connection drops its requests at the abort; give their tasks a moment to go.
+    let _ = tokio::time::timeout(Duration::from_secs(1), all_closed.closed()).await;
+    left
 }
 
 /// Serves one connection until it closes, until it has been idle for `limits.idle`, or until
-/// `stopping` changes and its requests in flight are done. `_held` is dropped with it, for the
-/// drain and the cap.
+/// `stopping` changes and its requests in flight are done (at once when it has none), or until
+/// `abort`. `_held` is dropped with it, for the drain and the cap.
 async fn serve_connection(
     tcp: TcpStream,
     peer: SocketAddr,
     app: Router,
     limits: Limits,
-    mut stopping: watch::Receiver<()>,
+    (mut stopping, abort): (watch::Receiver<()>, CancellationToken),
     _held: (watch::Receiver<()>, OwnedSemaphorePermit),
 ) {
     let activity = Arc::new(Activity::new());
@@ -163,13 +205,23 @@ async fn serve_connection(
     let result = tokio::select! {
         result = connection.as_mut() => result,
         _ = stopping.changed() => {
+            // Nothing in flight: idle, or a head still arriving. Dropped, not waited for.
+            if activity.in_flight.load(Ordering::Relaxed) == 0 {
+                return;
+            }
             connection.as_mut().graceful_shutdown();
-            connection.await
+            tokio::select! {
+                result = connection.as_mut() => result,
+                () = abort.cancelled() => return,
+            }
         }
         () = activity.idle_for(limits.idle) => {
             tracing::debug!("closing an idle connection");
             connection.as_mut().graceful_shutdown();
-            connection.await
+            tokio::select! {
+                result = connection.as_mut() => result,
+                () = abort.cancelled() => return,
+            }
         }
     };
     if let Err(error) = result {

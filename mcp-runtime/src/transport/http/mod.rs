@@ -7,7 +7,10 @@
 //!   on every POST; each request stands alone, and closing its SSE stream cancels it.
 //!
 //! [`router`] gives an `axum::Router` to nest into an application (add tower layers to it);
-//! [`serve`] binds and serves it with `TCP_NODELAY` and a graceful shutdown on SIGTERM/Ctrl-C.
+//! [`serve`] binds and serves it with `TCP_NODELAY` and a graceful shutdown on SIGTERM/Ctrl-C;
+//! [`Listening`] does the same in two steps, with a [`ShutdownHandle`] to drain it from code.
+//! Beside the endpoint: `/healthz`, `/readyz` and `/metrics` (`ops.rs`), open without
+//! credentials.
 
 pub mod auth;
 mod authority;
@@ -16,6 +19,7 @@ mod connections;
 mod guard;
 mod lazy;
 mod modern_headers;
+mod ops;
 mod options;
 mod post;
 mod rate_limits;
@@ -31,7 +35,10 @@ use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post as post_route;
+use std::net::SocketAddr;
+
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 use tower_http::limit::RequestBodyLimitLayer;
 use tracing::Instrument;
 
@@ -86,13 +93,17 @@ pub fn router(server: Server, options: HttpOptions) -> Router {
         peers: guard::TrustedPeers::new(&options.allowed_hosts, &options.allowed_origins),
         limits: StreamLimits::of(&options),
         sessions,
-        streams: Arc::default(),
+        streams: Arc::new(StreamCount::metered()),
         limiter,
         server,
         options,
     });
     let path = app.options.path.clone();
     let max_body = app.options.max_body_bytes;
+    let ops_routes = match app.options.metrics_bind {
+        Some(_) => ops::Routes::Health,
+        None => ops::Routes::HealthAndMetrics,
+    };
     let endpoint = Router::new()
         .route(
             &path,
@@ -118,6 +129,8 @@ pub fn router(server: Server, options: HttpOptions) -> Router {
         Some(auth) => endpoint.layer(auth.clone()).merge(auth.metadata_router()),
         None => endpoint,
     };
+    // Probes and scrapers carry no credentials; the Host/Origin guard still applies.
+    let endpoint = endpoint.merge(ops::router(app.server.clone(), ops_routes));
     // Outside the limit: it rewrites the limit's own 413 as well as the extractor's. One
     // middleware for both checks, since each layer costs a boxed clone and future per request.
     endpoint.layer(middleware::from_fn_with_state(app, guard_request))
@@ -191,36 +204,176 @@ async fn method_not_allowed() -> guard::Refusal {
     )
 }
 
-/// Binds `options.bind` and serves `server` until SIGTERM or Ctrl-C, then shuts down gracefully
-/// (long-lived streams end, requests in flight finish).
-///
-/// Logs `listening` with the bound address (useful with port 0). Each connection is served by
-/// hyper's HTTP/1 server directly, with `TCP_NODELAY`.
-pub async fn serve(server: Server, mut options: HttpOptions) -> Result<(), Error> {
-    if let Some(problem) = options.auth.exposure_problem(options.bind) {
-        return Err(Error::Config(vec![problem]));
+/// Binds `options.bind` and serves `server` until SIGTERM or Ctrl-C, then drains: see
+/// [`Listening::serve`].
+pub async fn serve(server: Server, options: HttpOptions) -> Result<(), Error> {
+    Listening::bind(server, options).await?.serve().await
+}
+
+/// Starts the drain of a [`Listening`] server from code, as SIGTERM does. Cheap to clone.
+#[derive(Clone, Debug, Default)]
+pub struct ShutdownHandle(CancellationToken);
+
+impl ShutdownHandle {
+    /// Begins the drain (a second call does nothing more).
+    pub fn shutdown(&self) {
+        self.0.cancel();
     }
-    let listener = TcpListener::bind(options.bind).await?;
-    let address = listener.local_addr()?;
-    // Port 0 is now a port: the default resource URL names the address actually bound.
-    options.bind = address;
-    let auth = options.auth.is_enabled();
-    tracing::info!(addr = %address, path = %options.path, stateless = options.stateless, auth, "listening");
-    let limits = connections::Limits::of(&options);
-    // The JSON 404 only where this server owns every path: a router nested into a user's app
-    // leaves unknown paths to that app (axum refuses to merge two routers with fallbacks).
-    let app = router(server.clone(), options).fallback(not_found);
-    let shutdown = async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down");
-        server.begin_shutdown();
+}
+
+/// A server bound to its port (and to `MCP_METRICS_BIND`'s), not serving yet: for servers
+/// embedded in a larger program, and for tests that need the address before serving.
+pub struct Listening {
+    server: Server,
+    options: HttpOptions,
+    listener: TcpListener,
+    admin: Option<ops::AdminListener>,
+    stop: ShutdownHandle,
+}
+
+impl Listening {
+    /// Binds `options.bind` (and `options.metrics_bind`); refuses a public address without
+    /// auth. Logs `listening` with the bound address (useful with port 0).
+    pub async fn bind(server: Server, mut options: HttpOptions) -> Result<Self, Error> {
+        if let Some(problem) = options.auth.exposure_problem(options.bind) {
+            return Err(Error::Config(vec![problem]));
+        }
+        let listener = TcpListener::bind(options.bind).await?;
+        let address = listener.local_addr()?;
+        // Port 0 is now a port: the default resource URL names the address actually bound.
+        options.bind = address;
+        let admin = match options.metrics_bind {
+            Some(bind) => Some(ops::AdminListener::bind(bind).await?),
+            None => None,
+        };
+        let auth = options.auth.is_enabled();
+        let metrics_addr = admin.as_ref().map(|admin| admin.address.to_string());
+        tracing::info!(addr = %address, path = %options.path, stateless = options.stateless, auth, metrics_addr, "listening");
+        Ok(Listening {
+            server,
+            options,
+            listener,
+            admin,
+            stop: ShutdownHandle::default(),
+        })
+    }
+
+    /// The address the endpoint listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.options.bind
+    }
+
+    /// The address `/metrics` listens on when `MCP_METRICS_BIND` gave it a port of its own.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.admin.as_ref().map(|admin| admin.address)
+    }
+
+    /// A handle whose [`ShutdownHandle::shutdown`] drains the server as a signal does.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        self.stop.clone()
+    }
+
+    /// Serves until SIGTERM, Ctrl-C or [`ShutdownHandle::shutdown`], then drains in order:
+    /// `/readyz` answers 503 at once and long-lived streams end; after `MCP_DRAIN_DELAY` the
+    /// listener closes, and so does every connection with no request in flight; calls in
+    /// flight finish, for up to `MCP_DRAIN_TIMEOUT`; the builder's shutdown hooks run; `Ok`.
+    /// Past the deadline what is left is cancelled, logged with counts, and the result is
+    /// [`Error::DrainTimeout`]. A second signal exits the process at once (code 130).
+    pub async fn serve(self) -> Result<(), Error> {
+        let Listening {
+            server,
+            options,
+            listener,
+            admin,
+            stop,
+        } = self;
+        let limits = connections::Limits::of(&options);
+        let (delay, deadline) = (options.drain_delay, options.drain_timeout);
+        // The JSON 404 only where this server owns every path: a router nested into a user's
+        // app leaves unknown paths to that app (axum refuses to merge two routers with
+        // fallbacks).
+        let app = router(server.clone(), options).fallback(not_found);
+        let admin_stop = CancellationToken::new();
+        let admin = admin.map(|admin| {
+            let stop = admin_stop.clone().cancelled_owned();
+            tokio::spawn(admin.serve(server.clone(), stop))
+        });
+        let draining = server.clone();
+        let shutdown = async move {
+            let by_signal = tokio::select! {
+                () = shutdown_signal() => true,
+                () = stop.0.cancelled() => false,
+            };
+            let drain_delay_ms = delay.as_millis() as u64;
+            tracing::info!(by_signal, drain_delay_ms, "shutting down");
+            draining.begin_shutdown();
+            if by_signal {
+                tokio::spawn(async {
+                    shutdown_signal().await;
+                    tracing::warn!("second signal: exiting at once");
+                    std::process::exit(130);
+                });
+            }
+            tokio::time::sleep(delay).await;
+            tracing::info!("no longer accepting connections");
+        };
+        // Its end flushes exported telemetry (feature `otel`).
+        let span = tracing::info_span!("serve");
+        let drained = connections::serve(listener, app, limits, shutdown)
+            .instrument(span.clone())
+            .await;
+        let _entered = span.enter();
+        if drained.connections > 0 {
+            tracing::error!(
+                calls = drained.calls,
+                connections = drained.connections,
+                drain_timeout_ms = deadline.as_millis() as u64,
+                "drain deadline passed; cancelled what was left"
+            );
+        }
+        server.run_shutdown_hooks().await;
+        admin_stop.cancel();
+        if let Some(admin) = admin {
+            let _ = admin.await;
+        }
+        match drained.connections {
+            0 => {
+                tracing::info!("drained");
+                Ok(())
+            }
+            connections => Err(Error::DrainTimeout {
+                calls: drained.calls,
+                connections,
+            }),
+        }
+    }
+}
+
+/// On a stdio server, serves `/healthz`, `/readyz` and `/metrics` on `bind` (`MCP_ADMIN_BIND`)
+/// while `run` runs, then runs the shutdown hooks.
+pub(crate) async fn beside_admin<T>(
+    server: &Server,
+    bind: Option<SocketAddr>,
+    run: impl Future<Output = T>,
+) -> Result<T, Error> {
+    let stop = CancellationToken::new();
+    let admin = match bind {
+        Some(bind) => {
+            let admin = ops::AdminListener::bind(bind).await?;
+            tracing::info!(addr = %admin.address, "admin listening");
+            let stopped = stop.clone().cancelled_owned();
+            Some(tokio::spawn(admin.serve(server.clone(), stopped)))
+        }
+        None => None,
     };
-    // Its end flushes exported telemetry (feature `otel`).
-    let span = tracing::info_span!("serve");
-    connections::serve(listener, app, limits, shutdown)
-        .instrument(span)
-        .await;
-    Ok(())
+    let result = run.await;
+    server.begin_shutdown();
+    server.run_shutdown_hooks().await;
+    stop.cancel();
+    if let Some(admin) = admin {
+        let _ = admin.await;
+    }
+    Ok(result)
 }
 
 async fn shutdown_signal() {

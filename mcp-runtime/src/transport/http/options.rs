@@ -90,6 +90,16 @@ pub struct HttpOptions {
     pub auth: AuthOptions,
     /// Rate limits and the limiter they share (in process, or Redis).
     pub rate_limits: RateLimitOptions,
+    /// After a shutdown signal, how long the server keeps accepting (answering `/readyz` 503)
+    /// so that load balancers notice (`MCP_DRAIN_DELAY`, default 0).
+    pub drain_delay: Duration,
+    /// How long calls in flight may take to finish once accepting stops (`MCP_DRAIN_TIMEOUT`,
+    /// default 30s); past it what is left is cancelled and serving fails with
+    /// [`Error::DrainTimeout`].
+    pub drain_timeout: Duration,
+    /// Where `/metrics` (with `/healthz` and `/readyz`) is served instead of the main port
+    /// (`MCP_METRICS_BIND`, default: none, `/metrics` beside the endpoint).
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 impl Default for HttpOptions {
@@ -120,6 +130,9 @@ impl Default for HttpOptions {
             retry: Duration::from_secs(1),
             auth: AuthOptions::default(),
             rate_limits: RateLimitOptions::default(),
+            drain_delay: Duration::ZERO,
+            drain_timeout: Duration::from_secs(30),
+            metrics_bind: None,
         }
     }
 }
@@ -194,12 +207,25 @@ impl HttpOptions {
             stream_max_lifetime,
             parse_duration
         );
+        set!("MCP_DRAIN_DELAY", drain_delay, duration_or_zero);
+        set!("MCP_DRAIN_TIMEOUT", drain_timeout, parse_duration);
+        set!("MCP_METRICS_BIND", metrics_bind, |v| address(v).map(Some));
         options.auth = AuthOptions::read(&lookup, &mut problems);
         options.rate_limits = RateLimitOptions::read(&lookup, &mut problems);
         match problems.is_empty() {
             true => Ok(options),
             false => Err(Error::Config(problems)),
         }
+    }
+}
+
+/// A duration that may be zero (`0` alone too).
+fn duration_or_zero(value: &str) -> Result<Duration, String> {
+    let zero = Duration::ZERO;
+    match parse_duration(value) {
+        _ if value == "0" => Ok(zero),
+        Err(why) if why == "a duration must be positive" => Ok(zero),
+        other => other,
     }
 }
 

@@ -240,6 +240,7 @@ async fn initialize(app: &Arc<App>, incoming: Incoming, owner: Option<String>) -
         let who = crate::limits::subject(incoming.extensions());
         let decision = app.limiter.check("http-session", &who, rate, 1).await;
         if decision != crate::limits::Decision::Allowed {
+            crate::metrics::rate_limited("session");
             let message = format!(
                 "Too many new sessions: this client may open {rate} (MCP_RATE_LIMIT_SESSIONS); retry later"
             );

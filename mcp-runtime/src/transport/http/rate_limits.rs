@@ -275,6 +275,7 @@ pub(super) async fn limit_requests(
         .check("http-request", &who, limit.rate, 1)
         .await;
     if decision != Decision::Allowed {
+        crate::metrics::rate_limited("request");
         let message = format!(
             "Too Many Requests: this client may send {} requests (MCP_RATE_LIMIT); retry later",
             limit.rate

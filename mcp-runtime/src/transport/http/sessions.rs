@@ -39,6 +39,8 @@ pub(super) struct HttpSession {
     pub(super) ended: CancellationToken,
     /// The identity of the principal that opened it; `None` on a server without auth.
     owner: Option<String>,
+    /// Counts it in `mcp_server_active_sessions` while it exists.
+    _metered: crate::metrics::Held,
 }
 
 impl HttpSession {
@@ -52,6 +54,7 @@ impl HttpSession {
             remembered: Mutex::default(),
             ended: CancellationToken::new(),
             owner,
+            _metered: crate::metrics::session_open(),
         })
     }
 

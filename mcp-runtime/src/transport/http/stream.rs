@@ -294,26 +294,44 @@ pub(super) fn sse_response(
 
 /// A count of open streams with a cap; a slot is released when its guard drops.
 #[derive(Default)]
-pub(super) struct StreamCount(AtomicUsize);
+pub(super) struct StreamCount {
+    open: AtomicUsize,
+    /// Whether its streams show in `mcp_server_open_sse_streams` (the server-wide count).
+    metered: bool,
+}
 
 impl StreamCount {
+    /// The server-wide count, whose streams the metrics show.
+    pub(super) fn metered() -> Self {
+        StreamCount {
+            open: AtomicUsize::new(0),
+            metered: true,
+        }
+    }
+
     /// Takes a slot if fewer than `cap` are taken.
     pub(super) fn try_take(self: &Arc<Self>, cap: usize) -> Option<StreamSlot> {
-        self.0
+        self.open
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| {
                 (open < cap).then_some(open + 1)
             })
             .ok()
-            .map(|_| StreamSlot(Arc::clone(self)))
+            .map(|_| StreamSlot {
+                count: Arc::clone(self),
+                _metered: self.metered.then(crate::metrics::stream_open),
+            })
     }
 }
 
 /// One taken slot of a [`StreamCount`].
-pub(super) struct StreamSlot(Arc<StreamCount>);
+pub(super) struct StreamSlot {
+    count: Arc<StreamCount>,
+    _metered: Option<crate::metrics::Held>,
+}
 
 impl Drop for StreamSlot {
     fn drop(&mut self) {
-        self.0.0.fetch_sub(1, Ordering::AcqRel);
+        self.count.open.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

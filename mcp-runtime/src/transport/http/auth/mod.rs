@@ -223,6 +223,7 @@ impl AuthLayer {
             Refusal::InvalidRequest(_) => "invalid_request",
             Refusal::InvalidToken(_) => "invalid_token",
         };
+        crate::metrics::auth_failed(reason);
         tracing::debug!(reason, %status, "request refused before the server");
         let mut response =
             guard::error_response(status, None, ErrorObject::new(INVALID_REQUEST, message));
