@@ -26,7 +26,11 @@ impl Number {
 pub(crate) struct Range<T> {
     pub(crate) min: Option<T>,
     pub(crate) max: Option<T>,
+    /// The `range` or `length` key.
     pub(crate) span: Span,
+    /// The values of `min` and `max` (the key's span where one is absent).
+    pub(crate) min_span: Span,
+    pub(crate) max_span: Span,
 }
 
 /// `#[arg(...)]` on one parameter.
@@ -104,17 +108,21 @@ fn bounds<T>(
         min: None,
         max: None,
         span,
+        min_span: span,
+        max_span: span,
     };
     while !content.is_empty() {
         let lookahead = content.lookahead1();
         if lookahead.peek(kw::min) {
             key::<kw::min, _>(&content, &mut range.min, |input, _| {
                 input.parse::<Token![=]>()?;
+                range.min_span = input.span();
                 value(input)
             })?;
         } else if lookahead.peek(kw::max) {
             key::<kw::max, _>(&content, &mut range.max, |input, _| {
                 input.parse::<Token![=]>()?;
+                range.max_span = input.span();
                 value(input)
             })?;
         } else {

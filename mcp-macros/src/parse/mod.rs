@@ -9,7 +9,7 @@ use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::{Expr, LitBool, LitStr, Token};
 
-pub(crate) use arg::{ArgAttr, Number};
+pub(crate) use arg::{ArgAttr, Number, Range};
 
 /// The keys, each a `custom_keyword` that also knows its own name (for error messages).
 pub(crate) mod kw {

@@ -82,6 +82,17 @@ impl TestServer {
         )
     }
 
+    /// Bounded by its argument types: the schema says what narrowing would hold to.
+    #[tool(read_only)]
+    async fn test_integer_bounds(
+        &self,
+        #[arg(range(min = 1))] small: u8,
+        wide: u32,
+        signed: Option<i16>,
+    ) -> String {
+        format!("small={small} wide={wide} signed={signed:?}")
+    }
+
     /// Takes its arguments as one struct.
     #[tool]
     async fn test_flatten(&self, #[arg(flatten)] search: Search) -> String {
