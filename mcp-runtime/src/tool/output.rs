@@ -48,9 +48,7 @@ impl<T: Serialize + JsonSchema> IntoToolResult for Json<T> {
     fn into_tool_output(self) -> ToolOutput {
         match serde_json::to_value(&self.0) {
             Ok(value) => ToolOutput::Structured(value),
-            Err(_) => ToolOutput::Failure(ToolFailure::internal(std::any::type_name::<
-                serde_json::Error,
-            >())),
+            Err(error) => ToolOutput::Failure(ToolFailure::internal(&error, None)),
         }
     }
 
@@ -149,7 +147,8 @@ mod tests {
         assert!(matches!(
             io.into_tool_output(),
             ToolOutput::Failure(ToolFailure::Internal {
-                type_name: "std::io::error::Error"
+                type_name: "std::io::error::Error",
+                ..
             })
         ));
         fn fails() -> Result<(), ToolError> {

@@ -54,10 +54,12 @@ impl TestServer {
         panic!("test_panic was called with {message}");
     }
 
-    /// Fails with an error that is not a `ToolError`.
+    /// Fails with an error that is not a `ToolError`, converted by `?`.
     #[tool]
-    async fn test_internal_error(&self) -> Result<String, std::io::Error> {
-        Err(std::io::Error::other("secret detail /home/alice/.ssh"))
+    async fn test_internal_error(&self) -> Result<String, ToolError> {
+        let detail = "secret detail /home/alice/.ssh of canary.user@example.org";
+        Err(std::io::Error::other(detail))?; // error_location points here.
+        Ok(String::new())
     }
 
     /// Every constraint kind at once.
