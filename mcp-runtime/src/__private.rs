@@ -123,8 +123,9 @@ pub trait RangeArg {}
 /// A string, list or map `#[arg(length(...))]` can bound, with the keywords that bound it.
 #[diagnostic::on_unimplemented(
     message = "`#[arg(length(...))]` needs a string, list or map argument, and `{Self}` is none of these",
-    label = "has no length",
-    note = "for numbers, use `#[arg(range(min = …, max = …))]`"
+    label = "has no length to bound",
+    note = "for numbers, use `#[arg(range(min = …, max = …))]`",
+    note = "a fixed-size array or tuple already has its type's length, which its schema advertises (`minItems` = `maxItems`); for a bounded list, take a `Vec<T>`"
 )]
 pub trait LengthArg {
     /// The (min, max) keywords.
