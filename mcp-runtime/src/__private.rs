@@ -57,7 +57,8 @@ pub fn respond<'a, R: IntoToolResult>(
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a tool argument: it must implement `serde::Deserialize` and `schemars::JsonSchema`",
     label = "this argument's type lacks `Deserialize` or `JsonSchema`",
-    note = "derive both: `#[derive(serde::Deserialize, schemars::JsonSchema)]`"
+    note = "for a type of your own, derive both: `#[derive(serde::Deserialize, schemars::JsonSchema)]`",
+    note = "the call context is not an argument: take it by reference, `ctx: &Ctx`"
 )]
 pub trait ToolArg: DeserializeOwned + JsonSchema {}
 impl<T: DeserializeOwned + JsonSchema> ToolArg for T {}

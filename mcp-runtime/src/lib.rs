@@ -75,7 +75,7 @@ pub use server::{
     ARGUMENT_ERROR_META_KEY, ArgumentErrorChannel, McpServer, RESOURCE_NOT_FOUND, ScopeRefusal,
     Server, ServerBuilder, UnknownArguments, WeakServer,
 };
-pub use tool::{IntoToolResult, Json, ToolDef};
+pub use tool::{IntoToolDef, IntoToolResult, Json, ToolDef};
 pub use validate::{MAX_LISTED_VIOLATIONS, MAX_QUOTED_BYTES};
 
 /// The calling crate's name and version as an [`Implementation`], for `serverInfo`.

@@ -4,7 +4,7 @@ use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::{Expr, Lit, LitInt, LitStr, Token, parenthesized};
 
-use super::{bare, eq_expr, eq_str, key, kw, separator};
+use super::{bare, eq_expr, eq_str, key, kw, separator, unknown_key};
 
 /// A numeric literal bound, with its sign applied.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -76,7 +76,7 @@ impl Parse for ArgAttr {
             } else if lookahead.peek(kw::complete) {
                 key::<kw::complete, _>(input, &mut attr.complete, eq_expr)?;
             } else {
-                return Err(lookahead.error());
+                return Err(unknown_key(input, lookahead));
             }
             separator(input)?;
         }
@@ -126,7 +126,7 @@ fn bounds<T>(
                 value(input)
             })?;
         } else {
-            return Err(lookahead.error());
+            return Err(unknown_key(&content, lookahead));
         }
         separator(&content)?;
     }

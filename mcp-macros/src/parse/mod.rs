@@ -1,15 +1,18 @@
 //! Attribute grammar: `#[tool(...)]`, `#[arg(...)]`, `#[mcp_server(...)]`.
 //!
 //! Every key is a `custom_keyword`, parsed through `lookahead1`, so a misspelt key is answered
-//! with "expected one of …" listing the keys that would be accepted there.
+//! with "expected one of …" listing the keys that would be accepted there, and the nearest of
+//! them suggested (`suggest.rs`).
 
 mod arg;
+mod suggest;
 
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::{Expr, LitBool, LitStr, Token};
 
 pub(crate) use arg::{ArgAttr, Number, Range};
+use suggest::unknown_key;
 
 /// The keys, each a `custom_keyword` that also knows its own name (for error messages).
 pub(crate) mod kw {
@@ -170,7 +173,7 @@ impl Parse for ToolAttr {
             } else if lookahead.peek(kw::scopes) {
                 key::<kw::scopes, _>(input, &mut attr.scopes, scopes)?;
             } else {
-                return Err(lookahead.error());
+                return Err(unknown_key(input, lookahead));
             }
             separator(input)?;
         }
@@ -207,7 +210,7 @@ impl Parse for ResourceAttr {
             } else if lookahead.peek(kw::scopes) {
                 key::<kw::scopes, _>(input, &mut attr.scopes, scopes)?;
             } else {
-                return Err(lookahead.error());
+                return Err(unknown_key(input, lookahead));
             }
             separator(input)?;
         }
@@ -238,7 +241,7 @@ impl Parse for PromptAttr {
             } else if lookahead.peek(kw::scopes) {
                 key::<kw::scopes, _>(input, &mut attr.scopes, scopes)?;
             } else {
-                return Err(lookahead.error());
+                return Err(unknown_key(input, lookahead));
             }
             separator(input)?;
         }
@@ -269,7 +272,7 @@ impl Parse for ServerAttr {
             } else if lookahead.peek(kw::instructions) {
                 key::<kw::instructions, _>(input, &mut attr.instructions, eq_expr)?;
             } else {
-                return Err(lookahead.error());
+                return Err(unknown_key(input, lookahead));
             }
             separator(input)?;
         }
