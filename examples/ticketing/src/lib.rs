@@ -3,7 +3,8 @@
 //! Three tools: `search_tickets`, `create_ticket`, `close_ticket`; and the resource template
 //! `ticket://{id}` (with completion of ids). The database file is created
 //! on first run at [`db_path`] (`TICKETING_DB`, else `ticketing.sqlite3` in the current
-//! directory). The binary serves the server over stdio; tests build it in-process with
+//! directory). The binary serves it over Streamable HTTP on 127.0.0.1:8080/mcp by default
+//! (`--http [ADDR]` listens elsewhere, `--stdio` serves stdio); tests build it in-process with
 //! [`server`].
 
 mod db;

@@ -41,6 +41,10 @@ pub trait IntoToolResult {
 
 /// Structured tool output: serialised into `structuredContent`, with its schema advertised as the
 /// tool's `outputSchema`.
+///
+/// MCP requires structured content to be an object, so a `T` whose schema is not one
+/// (`Json<Vec<Ticket>>`, `Json<u32>`) arrives wrapped, `{"result": [...]}`, and its output
+/// schema says so.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Json<T>(pub T);
 
