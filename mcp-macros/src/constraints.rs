@@ -21,16 +21,56 @@ struct IntegerType {
 }
 
 const INTEGERS: &[IntegerType] = &[
-    IntegerType { name: "u8", min: 0, max: u8::MAX as i128 },
-    IntegerType { name: "u16", min: 0, max: u16::MAX as i128 },
-    IntegerType { name: "u32", min: 0, max: u32::MAX as i128 },
-    IntegerType { name: "u64", min: 0, max: u64::MAX as i128 },
-    IntegerType { name: "usize", min: 0, max: u64::MAX as i128 },
-    IntegerType { name: "i8", min: i8::MIN as i128, max: i8::MAX as i128 },
-    IntegerType { name: "i16", min: i16::MIN as i128, max: i16::MAX as i128 },
-    IntegerType { name: "i32", min: i32::MIN as i128, max: i32::MAX as i128 },
-    IntegerType { name: "i64", min: i64::MIN as i128, max: i64::MAX as i128 },
-    IntegerType { name: "isize", min: i64::MIN as i128, max: i64::MAX as i128 },
+    IntegerType {
+        name: "u8",
+        min: 0,
+        max: u8::MAX as i128,
+    },
+    IntegerType {
+        name: "u16",
+        min: 0,
+        max: u16::MAX as i128,
+    },
+    IntegerType {
+        name: "u32",
+        min: 0,
+        max: u32::MAX as i128,
+    },
+    IntegerType {
+        name: "u64",
+        min: 0,
+        max: u64::MAX as i128,
+    },
+    IntegerType {
+        name: "usize",
+        min: 0,
+        max: u64::MAX as i128,
+    },
+    IntegerType {
+        name: "i8",
+        min: i8::MIN as i128,
+        max: i8::MAX as i128,
+    },
+    IntegerType {
+        name: "i16",
+        min: i16::MIN as i128,
+        max: i16::MAX as i128,
+    },
+    IntegerType {
+        name: "i32",
+        min: i32::MIN as i128,
+        max: i32::MAX as i128,
+    },
+    IntegerType {
+        name: "i64",
+        min: i64::MIN as i128,
+        max: i64::MAX as i128,
+    },
+    IntegerType {
+        name: "isize",
+        min: i64::MIN as i128,
+        max: i64::MAX as i128,
+    },
 ];
 
 /// `u8`, `std::primitive::u8`, `core::primitive::u8`, or an `Option` of one.
@@ -42,7 +82,9 @@ fn integer_type(ty: &Type) -> Option<&'static IntegerType> {
     let segments = &path.path.segments;
     let last = segments.last()?;
     if last.ident == "Option" {
-        let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+        let PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
         return match args.args.iter().collect::<Vec<_>>()[..] {
             [GenericArgument::Type(inner)] => integer_type(inner),
             _ => None,
@@ -64,14 +106,23 @@ fn integer_type(ty: &Type) -> Option<&'static IntegerType> {
 
 /// A `range` on an integer argument: whole bounds, each one the type can hold.
 pub(crate) fn range(range: &Range<Number>, ty: &Type, errors: &Errors) {
-    let Some(integer) = integer_type(ty) else { return };
+    let Some(integer) = integer_type(ty) else {
+        return;
+    };
     let name = integer.name;
-    let bounds = [("min", range.min, range.min_span), ("max", range.max, range.max_span)];
+    let bounds = [
+        ("min", range.min, range.min_span),
+        ("max", range.max, range.max_span),
+    ];
     for (key, bound, span) in bounds {
         let Some(bound) = bound else { continue };
         let message = match bound {
             Number::Float(value) if value.fract() != 0.0 => {
-                let whole = if key == "min" { value.ceil() } else { value.floor() };
+                let whole = if key == "min" {
+                    value.ceil()
+                } else {
+                    value.floor()
+                };
                 format!(
                     "`{key} = {value}` is not a whole number, and the argument is a `{name}`: write the bound as an integer (`{key} = {whole}` allows the same values)"
                 )
@@ -202,7 +253,9 @@ fn pattern_structure(source: &str) -> Result<(), String> {
                 if let (Ok(low), Ok(high)) = (low.parse::<u64>(), high.parse::<u64>())
                     && low > high
                 {
-                    return Err(format!("the quantifier `{{{inner}}}` has its minimum above its maximum"));
+                    return Err(format!(
+                        "the quantifier `{{{inner}}}` has its minimum above its maximum"
+                    ));
                 }
                 i = end + 1;
                 repeatable = true;
@@ -258,21 +311,41 @@ mod tests {
 
     #[test]
     fn integer_ranges_must_be_whole_and_within_the_type() {
-        let errors = range_errors(syn::parse_quote!(range(min = 1.5, max = 300)), syn::parse_quote!(u8));
+        let errors = range_errors(
+            syn::parse_quote!(range(min = 1.5, max = 300)),
+            syn::parse_quote!(u8),
+        );
         assert_eq!(errors.len(), 2, "{errors:#?}");
-        assert!(errors[0].starts_with("`min = 1.5` is not a whole number, and the argument is a `u8`"));
+        assert!(
+            errors[0].starts_with("`min = 1.5` is not a whole number, and the argument is a `u8`")
+        );
         assert!(errors[0].contains("`min = 2` allows the same values"));
         assert!(errors[1].starts_with("`max = 300` is above the largest `u8` (255)"));
-        let errors = range_errors(syn::parse_quote!(range(min = -1)), syn::parse_quote!(Option<u32>));
+        let errors = range_errors(
+            syn::parse_quote!(range(min = -1)),
+            syn::parse_quote!(Option<u32>),
+        );
         assert_eq!(errors.len(), 1);
         assert!(errors[0].starts_with("`min = -1` is below the smallest `u32` (0)"));
         let errors = range_errors(syn::parse_quote!(range(max = 2.5)), syn::parse_quote!(i64));
         assert!(errors[0].contains("`max = 2` allows the same values"));
         for (attr, ty) in [
-            (syn::parse_quote!(range(min = 0, max = 255)), syn::parse_quote!(u8)),
-            (syn::parse_quote!(range(min = -128, max = 127.0)), syn::parse_quote!(i8)),
-            (syn::parse_quote!(range(min = 0.5, max = 300)), syn::parse_quote!(f32)),
-            (syn::parse_quote!(range(max = 300)), syn::parse_quote!(Alias)),
+            (
+                syn::parse_quote!(range(min = 0, max = 255)),
+                syn::parse_quote!(u8),
+            ),
+            (
+                syn::parse_quote!(range(min = -128, max = 127.0)),
+                syn::parse_quote!(i8),
+            ),
+            (
+                syn::parse_quote!(range(min = 0.5, max = 300)),
+                syn::parse_quote!(f32),
+            ),
+            (
+                syn::parse_quote!(range(max = 300)),
+                syn::parse_quote!(Alias),
+            ),
         ] {
             assert_eq!(range_errors(attr, ty), Vec::<String>::new());
         }
@@ -307,8 +380,14 @@ mod tests {
             ("a|+b", "`+` has nothing before it to repeat"),
             ("x{2", "`{` must start a quantifier such as `{2,5}`"),
             ("x{,3}", "`{` must start a quantifier such as `{2,5}`"),
-            ("x{5,2}", "the quantifier `{5,2}` has its minimum above its maximum"),
-            ("a|{2}", "a `{…}` quantifier has nothing before it to repeat"),
+            (
+                "x{5,2}",
+                "the quantifier `{5,2}` has its minimum above its maximum",
+            ),
+            (
+                "a|{2}",
+                "a `{…}` quantifier has nothing before it to repeat",
+            ),
             ("(?=a)b", "lookaround assertions are not supported"),
             ("(?<!a)b", "lookaround assertions are not supported"),
             ("(?i)abc", "inline flags and modifiers are not supported"),
@@ -324,6 +403,8 @@ mod tests {
         let literal: LitStr = syn::parse_quote!("(?=x)");
         let errors = errors_of(|errors| pattern(&literal, errors));
         assert_eq!(errors.len(), 1);
-        assert!(errors[0].starts_with("this `pattern` is not a regular expression the server can enforce: lookaround"));
+        assert!(errors[0].starts_with(
+            "this `pattern` is not a regular expression the server can enforce: lookaround"
+        ));
     }
 }

@@ -264,12 +264,18 @@ mod tests {
             trace.message.as_deref(),
             Some("config line 3: invalid digit found in string")
         );
-        let ToolFailure::Internal { trace: returned, .. } = returned else {
+        let ToolFailure::Internal {
+            trace: returned, ..
+        } = returned
+        else {
             panic!("not internal")
         };
         assert_eq!(returned.location, None, "no user code converted it");
         let message = returned.message.unwrap();
-        assert!(message.starts_with("xxx") && message.ends_with("…[+172 bytes]"), "{message}");
+        assert!(
+            message.starts_with("xxx") && message.ends_with("…[+172 bytes]"),
+            "{message}"
+        );
     }
 
     #[test]

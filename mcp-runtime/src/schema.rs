@@ -332,10 +332,16 @@ mod tests {
         }
         let spec = InputSpec::Flatten(|generator| generator.subschema_for::<Query>());
         let schema = input_schema(&spec, true);
-        assert_eq!(property(&schema, "limit")["maximum"], json!(4_294_967_295u32));
+        assert_eq!(
+            property(&schema, "limit")["maximum"],
+            json!(4_294_967_295u32)
+        );
         assert_eq!(property(&schema, "offset")["maximum"], json!(1000));
         assert_eq!(property(&schema, "offset")["minimum"], json!(0));
         let items = &property(&schema, "nested")["items"];
-        assert_eq!((&items["minimum"], &items["maximum"]), (&json!(-128), &json!(127)));
+        assert_eq!(
+            (&items["minimum"], &items["maximum"]),
+            (&json!(-128), &json!(127))
+        );
     }
 }

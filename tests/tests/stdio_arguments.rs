@@ -287,8 +287,18 @@ fn integer_types_advertise_and_enforce_their_bounds() {
         "small=255 wide=4294967295 signed=Some(-32768)"
     );
     for (arguments, path, keyword, message) in [
-        (json!({"small": 256, "wide": 0}), "/small", "maximum", "must be at most 255"),
-        (json!({"small": 0, "wide": 0}), "/small", "minimum", "must be at least 1"),
+        (
+            json!({"small": 256, "wide": 0}),
+            "/small",
+            "maximum",
+            "must be at most 255",
+        ),
+        (
+            json!({"small": 0, "wide": 0}),
+            "/small",
+            "minimum",
+            "must be at least 1",
+        ),
         (
             json!({"small": 1, "wide": 4_294_967_296u64}),
             "/wide",
@@ -303,10 +313,13 @@ fn integer_types_advertise_and_enforce_their_bounds() {
         ),
     ] {
         let response = server.call("test_integer_bounds", arguments.clone());
-        assert_eq!(violations(&response), pairs(&[(path, keyword)]), "{arguments}");
         assert_eq!(
-            response["error"]["data"]["violations"][0]["message"],
-            message,
+            violations(&response),
+            pairs(&[(path, keyword)]),
+            "{arguments}"
+        );
+        assert_eq!(
+            response["error"]["data"]["violations"][0]["message"], message,
             "{response}"
         );
     }

@@ -270,13 +270,16 @@ fn internal_errors_are_located_and_their_messages_logged_only_on_request() {
             .expect("the call's line");
         assert_eq!(call["level"], "ERROR", "{call}");
         assert_eq!(call["error_class"], "std::io::error::Error", "{call}");
-        assert_eq!(call["error_location"], location.as_str(), "{opt_in:?}: {call}");
+        assert_eq!(
+            call["error_location"],
+            location.as_str(),
+            "{opt_in:?}: {call}"
+        );
         assert_eq!(call["error_sources"], 0, "{call}");
         assert!(!stderr.contains(EMAIL), "{opt_in:?}: {stderr}");
         if opt_in == Some("true") {
             assert_eq!(
-                call["error_message"],
-                "secret detail /home/alice/.ssh of [redacted]",
+                call["error_message"], "secret detail /home/alice/.ssh of [redacted]",
                 "{call}"
             );
         } else {

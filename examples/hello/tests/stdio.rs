@@ -170,7 +170,10 @@ fn with_no_argument_it_serves_stdio() {
         .read_line(&mut line)
         .unwrap();
     let response: Value = serde_json::from_str(&line).expect("a JSON-RPC line on stdout");
-    assert_eq!(response["result"]["serverInfo"]["name"], "hello", "{response}");
+    assert_eq!(
+        response["result"]["serverInfo"]["name"], "hello",
+        "{response}"
+    );
     drop(stdin);
     assert!(child.wait().unwrap().success());
 }

@@ -44,9 +44,7 @@ fn distance(a: &str, b: &str) -> usize {
     for (i, row) in rows.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        rows[0][j] = j;
-    }
+    rows[0] = (0..=b.len()).collect();
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
@@ -98,12 +96,27 @@ mod tests {
 
     #[test]
     fn the_suggestion_follows_the_list() {
-        let error = syn::parse_str::<ToolAttr>("readonly").err().unwrap().to_string();
-        assert!(error.starts_with("expected one of: `name`, `title`"), "{error}");
-        assert!(error.ends_with("`scopes`; did you mean `read_only`?"), "{error}");
-        let error = syn::parse_str::<ArgAttr>("max_length = 10").err().unwrap().to_string();
+        let error = syn::parse_str::<ToolAttr>("readonly")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            error.starts_with("expected one of: `name`, `title`"),
+            "{error}"
+        );
+        assert!(
+            error.ends_with("`scopes`; did you mean `read_only`?"),
+            "{error}"
+        );
+        let error = syn::parse_str::<ArgAttr>("max_length = 10")
+            .err()
+            .unwrap()
+            .to_string();
         assert!(error.ends_with("; did you mean `length`?"), "{error}");
-        let error = syn::parse_str::<ArgAttr>("range(mx = 3)").err().unwrap().to_string();
+        let error = syn::parse_str::<ArgAttr>("range(mx = 3)")
+            .err()
+            .unwrap()
+            .to_string();
         assert_eq!(error, "expected `min` or `max`; did you mean `max`?");
         let error = syn::parse_str::<ToolAttr>("zzz").err().unwrap().to_string();
         assert!(!error.contains("did you mean"), "{error}");

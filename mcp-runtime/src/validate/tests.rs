@@ -496,8 +496,18 @@ fn the_macros_pattern_refusals_are_the_validators() {
         );
     }
     for accepted in [
-        "^[a-z]+$", "^T-[0-9]{1,6}$", r"^\d{3}-\d{4}$", "(?:ab|cd)*?x", "(?<year>[0-9]{4})",
-        "[]", "[^]", r"[\]]+", "a{2,}", r"\0", "", "a**",
+        "^[a-z]+$",
+        "^T-[0-9]{1,6}$",
+        r"^\d{3}-\d{4}$",
+        "(?:ab|cd)*?x",
+        "(?<year>[0-9]{4})",
+        "[]",
+        "[^]",
+        r"[\]]+",
+        "a{2,}",
+        r"\0",
+        "",
+        "a**",
     ] {
         assert!(
             compile(&json!({"type": "string", "pattern": accepted})).is_ok(),
@@ -513,9 +523,15 @@ fn integer_type_bounds_are_enforced() {
     let schema = json!({"type": "integer", "minimum": 0, "maximum": 255});
     assert!(valid(schema.clone(), json!(255)));
     assert!(valid(schema.clone(), json!(0)));
-    assert_eq!(keywords(schema.clone(), json!(256)), pairs(&[("", "maximum")]));
+    assert_eq!(
+        keywords(schema.clone(), json!(256)),
+        pairs(&[("", "maximum")])
+    );
     assert_eq!(keywords(schema, json!(-1)), pairs(&[("", "minimum")]));
     let u64_max = json!({"type": "integer", "minimum": 0, "maximum": u64::MAX});
     assert!(valid(u64_max.clone(), json!(u64::MAX)));
-    assert_eq!(keywords(u64_max, json!(18446744073709551616.0)), pairs(&[("", "maximum")]));
+    assert_eq!(
+        keywords(u64_max, json!(18446744073709551616.0)),
+        pairs(&[("", "maximum")])
+    );
 }

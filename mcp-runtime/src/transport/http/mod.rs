@@ -177,7 +177,10 @@ pub async fn serve(server: Server, mut options: HttpOptions) -> Result<(), Error
         return Err(Error::Config(vec![problem]));
     }
     let listener = TcpListener::bind(options.bind).await.map_err(|error| {
-        std::io::Error::new(error.kind(), format!("cannot listen on {}: {error}", options.bind))
+        std::io::Error::new(
+            error.kind(),
+            format!("cannot listen on {}: {error}", options.bind),
+        )
     })?;
     let address = listener.local_addr()?;
     // Port 0 is now a port: the default resource URL names the address actually bound.
