@@ -203,7 +203,7 @@ fn params(tool: &ToolDef, errors: &Errors) {
                 if let Some(complete) = &attr.complete {
                     errors.spanned(complete, "`complete` applies to `#[prompt]` arguments and `#[resource]` template variables; tool arguments are completed by the model, from the schema");
                 }
-                bounds(attr, errors);
+                bounds(attr, &param.ty, errors);
             }
         }
     }
@@ -286,7 +286,13 @@ pub(crate) fn catalog_handler(
     }
 }
 
-fn bounds(attr: &crate::parse::ArgAttr, errors: &Errors) {
+fn bounds(attr: &crate::parse::ArgAttr, ty: &syn::Type, errors: &Errors) {
+    if let Some(range) = &attr.range {
+        crate::constraints::range(range, ty, errors);
+    }
+    if let Some(pattern) = &attr.pattern {
+        crate::constraints::pattern(pattern, errors);
+    }
     if let Some(range) = &attr.range
         && let (Some(min), Some(max)) = (range.min, range.max)
         && min.as_f64() > max.as_f64()

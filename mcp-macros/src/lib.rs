@@ -7,6 +7,7 @@
 //! [mcp-runtime]: https://docs.rs/mcp-runtime
 
 mod check;
+mod constraints;
 mod diag;
 mod expand;
 mod model;

@@ -58,7 +58,8 @@ pub fn respond<'a, R: IntoToolResult>(
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a tool argument: it must implement `serde::Deserialize` and `schemars::JsonSchema`",
     label = "this argument's type lacks `Deserialize` or `JsonSchema`",
-    note = "derive both: `#[derive(serde::Deserialize, schemars::JsonSchema)]`"
+    note = "for a type of your own, derive both: `#[derive(serde::Deserialize, schemars::JsonSchema)]`",
+    note = "the call context is not an argument: take it by reference, `ctx: &Ctx`"
 )]
 pub trait ToolArg: DeserializeOwned + JsonSchema {}
 impl<T: DeserializeOwned + JsonSchema> ToolArg for T {}
@@ -124,8 +125,9 @@ pub trait RangeArg {}
 /// A string, list or map `#[arg(length(...))]` can bound, with the keywords that bound it.
 #[diagnostic::on_unimplemented(
     message = "`#[arg(length(...))]` needs a string, list or map argument, and `{Self}` is none of these",
-    label = "has no length",
-    note = "for numbers, use `#[arg(range(min = …, max = …))]`"
+    label = "has no length to bound",
+    note = "for numbers, use `#[arg(range(min = …, max = …))]`",
+    note = "a fixed-size array or tuple already has its type's length, which its schema advertises (`minItems` = `maxItems`); for a bounded list, take a `Vec<T>`"
 )]
 pub trait LengthArg {
     /// The (min, max) keywords.

@@ -80,7 +80,7 @@ pub use server::{
     RESOURCE_NOT_FOUND, RETRY_AFTER_META_KEY, Readiness, ScopeRefusal, Server, ServerBuilder,
     UnknownArguments, WeakServer,
 };
-pub use tool::{IntoToolResult, Json, ToolDef};
+pub use tool::{IntoToolDef, IntoToolResult, Json, ToolDef};
 pub use validate::{MAX_LISTED_VIOLATIONS, MAX_QUOTED_BYTES};
 
 /// The calling crate's name and version as an [`Implementation`], for `serverInfo`.

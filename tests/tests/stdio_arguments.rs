@@ -159,21 +159,27 @@ fn a_server_option_forces_either_channel() {
 }
 
 #[test]
-fn narrowing_failures_the_schema_let_through_are_violations() {
-    // An integer beyond i64: the schema says `integer` with `format: int64` (an annotation), so
-    // it is narrowing that refuses it, and it must say -32602 with a path, not -32603.
+fn integers_beyond_i64_are_violations() {
+    // Beyond i64::MAX: 2^63 parses exactly (as a u64), and the schema advertises i64's own
+    // `maximum`, so the validator refuses it. Below i64::MIN, -2^63 - 1 parses as a float that
+    // rounds to -2^63, within the bound: narrowing refuses it (not an i64), and must say -32602
+    // with a path too, not -32603.
     for version in [OLD, NEW] {
         let mut server = server(version);
-        server.send_line(
-            r#"{"jsonrpc":"2.0","id":"big","method":"tools/call","params":{"name":"test_add","arguments":{"a":9223372036854775808,"b":-9223372036854775809}}}"#,
-        );
-        let response = server.recv();
-        let found = violations(&response);
-        assert_eq!(
-            found,
-            pairs(&[("/a", "format"), ("/b", "format")]),
-            "{version}: {response}"
-        );
+        for (arguments, expected) in [
+            (r#"{"a":9223372036854775808,"b":0}"#, ("/a", "maximum")),
+            (r#"{"a":0,"b":-9223372036854775809}"#, ("/b", "format")),
+        ] {
+            server.send_line(&format!(
+                r#"{{"jsonrpc":"2.0","id":"big","method":"tools/call","params":{{"name":"test_add","arguments":{arguments}}}}}"#
+            ));
+            let response = server.recv();
+            assert_eq!(
+                violations(&response),
+                pairs(&[expected]),
+                "{version}: {response}"
+            );
+        }
         assert_eq!(
             first_text(&server.call("test_add", json!({"a": 2, "b": 3}))),
             "5"
@@ -245,6 +251,76 @@ fn wrong_call_shapes_are_json_rpc_errors_in_every_version() {
         assert_eq!(
             response["error"]["message"],
             "Invalid params: unknown tool `no_such_tool`"
+        );
+    }
+}
+
+/// `u8`, `u32` and `Option<i16>` arguments advertise their types' bounds (intersected with an
+/// `#[arg(range)]`), and a value just outside them is a -32602 violation of that bound, not a
+/// narrowing error.
+#[test]
+fn integer_types_advertise_and_enforce_their_bounds() {
+    let mut server = server(OLD);
+    let tools = server.request("tools/list", json!({}))["result"]["tools"].clone();
+    let tool = tools
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|tool| tool["name"] == "test_integer_bounds")
+        .expect("test_integer_bounds is listed");
+    let properties = &tool["inputSchema"]["properties"];
+    assert_eq!(
+        properties["small"],
+        json!({"type": "integer", "minimum": 1, "maximum": 255})
+    );
+    assert_eq!(
+        properties["wide"],
+        json!({"type": "integer", "minimum": 0, "maximum": 4_294_967_295u32})
+    );
+    assert_eq!(
+        properties["signed"],
+        json!({"type": ["integer", "null"], "minimum": -32768, "maximum": 32767})
+    );
+    let valid = json!({"small": 255, "wide": 4_294_967_295u32, "signed": -32768});
+    assert_eq!(
+        first_text(&server.call("test_integer_bounds", valid)),
+        "small=255 wide=4294967295 signed=Some(-32768)"
+    );
+    for (arguments, path, keyword, message) in [
+        (
+            json!({"small": 256, "wide": 0}),
+            "/small",
+            "maximum",
+            "must be at most 255",
+        ),
+        (
+            json!({"small": 0, "wide": 0}),
+            "/small",
+            "minimum",
+            "must be at least 1",
+        ),
+        (
+            json!({"small": 1, "wide": 4_294_967_296u64}),
+            "/wide",
+            "maximum",
+            "must be at most 4294967295",
+        ),
+        (
+            json!({"small": 1, "wide": 0, "signed": 32768}),
+            "/signed",
+            "maximum",
+            "must be at most 32767",
+        ),
+    ] {
+        let response = server.call("test_integer_bounds", arguments.clone());
+        assert_eq!(
+            violations(&response),
+            pairs(&[(path, keyword)]),
+            "{arguments}"
+        );
+        assert_eq!(
+            response["error"]["data"]["violations"][0]["message"], message,
+            "{response}"
         );
     }
 }

@@ -238,3 +238,53 @@ fn tool_call_and_initialize_lines_carry_the_documented_fields() {
         "{panic}"
     );
 }
+
+/// `?` on an `io::Error` in a tool: the call's line names the `file:line` of the `?` and the
+/// length of the error's `source()` chain; the message only with `MCP_LOG_ERROR_MESSAGES=true`,
+/// and then through the redactor (the email in it is redacted).
+#[test]
+fn internal_errors_are_located_and_their_messages_logged_only_on_request() {
+    let source = include_str!("../src/bin/test_server.rs");
+    let line = source
+        .lines()
+        .position(|l| l.contains("// error_location points here."))
+        .expect("the marked `?` in test_server.rs")
+        + 1;
+    let location = format!("tests/src/bin/test_server.rs:{line}");
+    for opt_in in [None, Some("false"), Some("true")] {
+        let mut env = vec![("MCP_LOG", "info"), ("MCP_LOG_FORMAT", "json")];
+        if let Some(value) = opt_in {
+            env.push(("MCP_LOG_ERROR_MESSAGES", value));
+        }
+        let mut server = StdioServer::spawn(env!("CARGO_BIN_EXE_test-server"), &env);
+        server.initialize("2025-11-25");
+        let response = server.call("test_internal_error", json!({}));
+        assert!(
+            first_text(&response).starts_with("The tool failed with an internal error (error id: "),
+            "{response}"
+        );
+        let (lines, stderr) = log_lines(server);
+        let call = lines
+            .iter()
+            .find(|l| l["msg"] == "tool call" && l["tool_name"] == "test_internal_error")
+            .expect("the call's line");
+        assert_eq!(call["level"], "ERROR", "{call}");
+        assert_eq!(call["error_class"], "std::io::error::Error", "{call}");
+        assert_eq!(
+            call["error_location"],
+            location.as_str(),
+            "{opt_in:?}: {call}"
+        );
+        assert_eq!(call["error_sources"], 0, "{call}");
+        assert!(!stderr.contains(EMAIL), "{opt_in:?}: {stderr}");
+        if opt_in == Some("true") {
+            assert_eq!(
+                call["error_message"], "secret detail /home/alice/.ssh of [redacted]",
+                "{call}"
+            );
+        } else {
+            assert!(call["error_message"].is_null(), "{opt_in:?}: {call}");
+            assert!(!stderr.contains("secret detail"), "{opt_in:?}: {stderr}");
+        }
+    }
+}

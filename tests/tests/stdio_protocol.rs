@@ -37,7 +37,8 @@ fn negotiation_answers_the_requested_version_or_the_latest() {
         );
         assert_eq!(
             result["capabilities"],
-            json!({"tools": {"listChanged": true}, "logging": {}})
+            // `resources`: the fixture has one scoped resource (`things://secret`).
+            json!({"tools": {"listChanged": true}, "logging": {}, "resources": {"subscribe": true, "listChanged": false}})
         );
         assert_eq!(result["instructions"], "Test fixtures for mcp-runtime.");
     }
@@ -59,8 +60,9 @@ fn lifecycle_rules() {
     let again = server.request("initialize", json!({"protocolVersion": "2025-06-18"}));
     assert_eq!(again["error"]["code"], -32600, "{again}");
     assert_eq!(
-        server.request("resources/list", json!({}))["error"]["code"],
-        -32601
+        server.request("prompts/list", json!({}))["error"]["code"],
+        -32601,
+        "a server without prompts has no prompts/list"
     );
     assert!(server.finish().success(), "EOF ends the server cleanly");
 }

@@ -1,6 +1,7 @@
 //! hello: the smallest mcp-runtime server, three tools.
 //!
-//! The binary serves it over stdio; tests build it in-process with [`server`].
+//! The binary serves it over stdio (Streamable HTTP with `--http [ADDR]`); tests build it
+//! in-process with [`server`].
 
 use mcp_runtime::prelude::*;
 

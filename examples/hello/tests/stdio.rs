@@ -145,3 +145,35 @@ fn unknown_tools_wrong_shapes_and_malformed_json() {
         );
     }
 }
+
+/// Started with no argument, as an MCP client configured with the binary starts it, hello
+/// serves stdio (not HTTP, where such a client would hang): it answers `initialize` on stdout
+/// and exits cleanly when stdin ends.
+#[test]
+fn with_no_argument_it_serves_stdio() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hello"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("hello starts");
+    let initialize = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "no-argument", "version": "0"}}});
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{initialize}").unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let response: Value = serde_json::from_str(&line).expect("a JSON-RPC line on stdout");
+    assert_eq!(
+        response["result"]["serverInfo"]["name"], "hello",
+        "{response}"
+    );
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}

@@ -4,7 +4,8 @@
 //! `ticket://{id}` (with completion of ids). The database file is created
 //! on first run at [`db_path`] (`TICKETING_DB`, else `ticketing.sqlite3` in the current
 //! directory). The binary reads its settings with [`Settings::from_env`] (every problem listed
-//! before anything binds) and serves over HTTP or stdio; tests build it in-process with
+//! before anything binds) and serves over Streamable HTTP on 127.0.0.1:8080/mcp by default
+//! (`--http [ADDR]` listens elsewhere, `--stdio` serves stdio); tests build it in-process with
 //! [`server`], which registers the database's readiness check (`SELECT 1`) and closes the pool
 //! once the server has drained.
 

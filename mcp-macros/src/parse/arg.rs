@@ -4,7 +4,7 @@ use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::{Expr, Lit, LitInt, LitStr, Token, parenthesized};
 
-use super::{bare, eq_expr, eq_str, key, kw, separator};
+use super::{bare, eq_expr, eq_str, key, kw, separator, unknown_key};
 
 /// A numeric literal bound, with its sign applied.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -26,7 +26,11 @@ impl Number {
 pub(crate) struct Range<T> {
     pub(crate) min: Option<T>,
     pub(crate) max: Option<T>,
+    /// The `range` or `length` key.
     pub(crate) span: Span,
+    /// The values of `min` and `max` (the key's span where one is absent).
+    pub(crate) min_span: Span,
+    pub(crate) max_span: Span,
 }
 
 /// `#[arg(...)]` on one parameter.
@@ -72,7 +76,7 @@ impl Parse for ArgAttr {
             } else if lookahead.peek(kw::complete) {
                 key::<kw::complete, _>(input, &mut attr.complete, eq_expr)?;
             } else {
-                return Err(lookahead.error());
+                return Err(unknown_key(input, lookahead));
             }
             separator(input)?;
         }
@@ -104,21 +108,25 @@ fn bounds<T>(
         min: None,
         max: None,
         span,
+        min_span: span,
+        max_span: span,
     };
     while !content.is_empty() {
         let lookahead = content.lookahead1();
         if lookahead.peek(kw::min) {
             key::<kw::min, _>(&content, &mut range.min, |input, _| {
                 input.parse::<Token![=]>()?;
+                range.min_span = input.span();
                 value(input)
             })?;
         } else if lookahead.peek(kw::max) {
             key::<kw::max, _>(&content, &mut range.max, |input, _| {
                 input.parse::<Token![=]>()?;
+                range.max_span = input.span();
                 value(input)
             })?;
         } else {
-            return Err(lookahead.error());
+            return Err(unknown_key(&content, lookahead));
         }
         separator(&content)?;
     }

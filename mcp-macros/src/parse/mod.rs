@@ -1,15 +1,18 @@
 //! Attribute grammar: `#[tool(...)]`, `#[arg(...)]`, `#[mcp_server(...)]`.
 //!
 //! Every key is a `custom_keyword`, parsed through `lookahead1`, so a misspelt key is answered
-//! with "expected one of …" listing the keys that would be accepted there.
+//! with "expected one of …" listing the keys that would be accepted there, and the nearest of
+//! them suggested (`suggest.rs`).
 
 mod arg;
+mod suggest;
 
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::{Expr, LitBool, LitStr, Token};
 
-pub(crate) use arg::{ArgAttr, Number};
+pub(crate) use arg::{ArgAttr, Number, Range};
+use suggest::unknown_key;
 
 /// The keys, each a `custom_keyword` that also knows its own name (for error messages).
 pub(crate) mod kw {
@@ -240,7 +243,7 @@ impl Parse for ToolAttr {
                     RateLit::parse(&eq_str(input, span)?, "budget")
                 })?;
             } else {
-                return Err(lookahead.error());
+                return Err(unknown_key(input, lookahead));
             }
             separator(input)?;
         }
@@ -277,7 +280,7 @@ impl Parse for ResourceAttr {
             } else if lookahead.peek(kw::scopes) {
                 key::<kw::scopes, _>(input, &mut attr.scopes, scopes)?;
             } else {
-                return Err(lookahead.error());
+                return Err(unknown_key(input, lookahead));
             }
             separator(input)?;
         }
@@ -308,7 +311,7 @@ impl Parse for PromptAttr {
             } else if lookahead.peek(kw::scopes) {
                 key::<kw::scopes, _>(input, &mut attr.scopes, scopes)?;
             } else {
-                return Err(lookahead.error());
+                return Err(unknown_key(input, lookahead));
             }
             separator(input)?;
         }
@@ -339,7 +342,7 @@ impl Parse for ServerAttr {
             } else if lookahead.peek(kw::instructions) {
                 key::<kw::instructions, _>(input, &mut attr.instructions, eq_expr)?;
             } else {
-                return Err(lookahead.error());
+                return Err(unknown_key(input, lookahead));
             }
             separator(input)?;
         }

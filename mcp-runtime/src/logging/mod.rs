@@ -15,6 +15,7 @@ mod redact;
 mod redacted;
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -32,6 +33,8 @@ pub use redacted::Redacted;
 /// - Format: `MCP_LOG_FORMAT=json` or `text`; by default JSON, or text when stderr is a terminal.
 /// - Redaction: the default [`Redactor`], plus the field names in `MCP_LOG_REDACT_FIELDS`
 ///   (comma-separated).
+/// - Internal errors' messages: `MCP_LOG_ERROR_MESSAGES=true` turns on
+///   [`log_error_messages`] (for development; off by default, and when unset, `false` or `0`).
 /// - With the feature `otel`, and `OTEL_EXPORTER_OTLP_ENDPOINT` set: a span per tool call
 ///   exported over OTLP/HTTP (tool name, outcome, duration; never arguments), whatever the
 ///   log level.
@@ -53,10 +56,39 @@ pub fn init_stderr() {
         Err(reason) => (registry.with(None), Some(reason)),
     };
     let _already_installed = registry.try_init();
+    match std::env::var("MCP_LOG_ERROR_MESSAGES").as_deref() {
+        Ok("true" | "1") => log_error_messages(true),
+        Ok("false" | "0" | "") | Err(_) => {}
+        Ok(_) => tracing::warn!(
+            "MCP_LOG_ERROR_MESSAGES must be `true` or `false`; internal error messages stay out of the log"
+        ),
+    }
     #[cfg(feature = "otel")]
     if let Some(reason) = otel_off {
         tracing::warn!(reason, "OpenTelemetry export is off");
     }
+}
+
+/// Whether internal errors' messages are logged (see [`log_error_messages`]).
+static ERROR_MESSAGES: AtomicBool = AtomicBool::new(false);
+
+/// Logs the message of every internal error (an error other than a [`ToolError`](crate::ToolError)
+/// that a handler returned or `?`ed) on its call's line, as `error_message`: for development,
+/// where "error id 3f2a… at src/tools.rs:42" is not enough. Off by default; `init_stderr` turns it
+/// on for `MCP_LOG_ERROR_MESSAGES=true`.
+///
+/// The message (with its `source()` chain's, `"outer: inner"`) is clipped to 128 bytes and passes
+/// through the [`Redactor`] like every value, but an error message can hold anything a tool was
+/// given (a path, a query, a customer's name): do not turn this on in production. Whatever the
+/// setting, the line carries `error_class`, `error_location` (the `file:line` of the `?` that
+/// converted the error into a `ToolError`, when a `?` did) and `error_sources` (the length of the
+/// `source()` chain). Takes effect for errors converted after the call.
+pub fn log_error_messages(on: bool) {
+    ERROR_MESSAGES.store(on, Ordering::Relaxed);
+}
+
+pub(crate) fn error_messages_on() -> bool {
+    ERROR_MESSAGES.load(Ordering::Relaxed)
 }
 
 fn format_from_env() -> LogFormat {

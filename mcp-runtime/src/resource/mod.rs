@@ -257,9 +257,7 @@ impl<T: Serialize> IntoResourceOutput for Json<T> {
                 ResourceBody::Text(text),
                 Some(Cow::Borrowed("application/json")),
             ),
-            Err(_) => ResourceOutput::Failure(ToolFailure::internal(std::any::type_name::<
-                serde_json::Error,
-            >())),
+            Err(error) => ResourceOutput::Failure(ToolFailure::internal(&error, None)),
         }
     }
 }

@@ -22,7 +22,7 @@ use crate::limits::{DEFAULT_MAX_KEYS, Limiter, Rate};
 use crate::prompt::PromptDef;
 use crate::protocol::messages::Implementation;
 use crate::resource::{ResourceDef, ResourceUpdates};
-use crate::tool::ToolDef;
+use crate::tool::{IntoToolDef, ToolDef};
 
 impl Server {
     /// A builder for a server without state, for free-function tools.
@@ -86,8 +86,8 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
     }
 
     /// Adds a tool, such as the `add_tool()` that `#[tool] fn add` generates.
-    pub fn tool(mut self, tool: ToolDef<S>) -> Self {
-        self.tools.push(tool);
+    pub fn tool(mut self, tool: impl IntoToolDef<S>) -> Self {
+        self.tools.push(tool.into_tool_def());
         self
     }
 

@@ -1,12 +1,15 @@
 //! The outcome record: how one invocation of a handler ended, written once as its log line (and
 //! as the fields of its `tool_call` span, for tracing exporters). Metrics read the same record.
 //!
-//! **Architecture Invariant:** a record holds names, classes, codes, an error id and a duration;
-//! never an argument, a result, an error message or a panic payload.
+//! **Architecture Invariant:** a record holds names, classes, codes, an error id, a duration and
+//! where an error happened; never an argument, a result, an error message or a panic payload.
+//! (The one exception is opt-in, for development: an internal error's clipped message, kept only
+//! while `logging::log_error_messages` is on, and redacted like every value.)
 
 use std::time::Instant;
 
 use super::panic_guard;
+use crate::failure::ErrorTrace;
 use crate::metrics;
 use crate::principal::Principal;
 use crate::protocol::jsonrpc::{
@@ -132,6 +135,8 @@ pub(super) struct Record {
     principal_hash: Option<String>,
     /// Notifications the call sent its client (progress, log messages).
     notifications_sent: u32,
+    /// Where an internal error was converted, its chain's length, and its message if opted in.
+    trace: Option<ErrorTrace>,
 }
 
 impl Record {
@@ -144,6 +149,7 @@ impl Record {
             error_id: None,
             principal_hash: None,
             notifications_sent: 0,
+            trace: None,
         }
     }
 
@@ -178,6 +184,12 @@ impl Record {
         error_id
     }
 
+    /// Sets an internal error (with its trace) and returns the error id the client is shown.
+    pub(super) fn fail_internal(&mut self, type_name: &'static str, trace: ErrorTrace) -> String {
+        self.trace = Some(trace);
+        self.fail(Outcome::Internal(type_name))
+    }
+
     /// Sets `outcome` and writes the record.
     pub(super) fn finish(mut self, outcome: Outcome) {
         self.outcome = outcome;
@@ -195,6 +207,13 @@ impl Record {
             .flatten();
         let (name, error_id) = (self.name, self.error_id.as_deref());
         let principal_hash = self.principal_hash.as_deref();
+        let trace = self.trace.as_ref();
+        let error_location = trace
+            .and_then(|trace| trace.location)
+            .map(|at| format!("{}:{}", at.file(), at.line()));
+        let error_location = error_location.as_deref();
+        let error_sources = trace.map(|trace| trace.sources as u64);
+        let error_message = trace.and_then(|trace| trace.message.as_deref());
         if self.kind != Kind::Tool {
             let (outcome, error_class) = self.outcome.handler_fields();
             let handler = self.kind.as_str();
@@ -208,6 +227,9 @@ impl Record {
                     error_class,
                     error_id,
                     panic_location,
+                    error_location,
+                    error_sources,
+                    error_message,
                     "handler"
                 ),
                 (false, Some(error_class)) => tracing::info!(
@@ -254,6 +276,9 @@ impl Record {
                 error_id,
                 panic_location,
                 notifications_sent,
+                error_location,
+                error_sources,
+                error_message,
                 "tool call"
             );
         } else {

@@ -38,6 +38,26 @@ pub struct ToolDef<S> {
     pub(crate) call: for<'a> fn(&'a S, Ctx, ToolArgs) -> ToolFuture<'a>,
 }
 
+/// What [`ServerBuilder::tool`](crate::ServerBuilder::tool) takes: a [`ToolDef`], such as the
+/// `add_tool()` that `#[tool] fn add` generates. A trait rather than the type, so that passing
+/// the function itself (`.tool(add)`) is answered with where its definition is.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a tool definition",
+    label = "expected a `ToolDef`",
+    note = "`#[tool]` on `fn add` generates `fn add_tool()`, which returns its definition: write `.tool(add_tool())`",
+    note = "the `#[tool]` methods of an `#[mcp_server]` impl are registered by its `into_builder()`"
+)]
+pub trait IntoToolDef<S> {
+    /// The definition.
+    fn into_tool_def(self) -> ToolDef<S>;
+}
+
+impl<S> IntoToolDef<S> for ToolDef<S> {
+    fn into_tool_def(self) -> ToolDef<S> {
+        self
+    }
+}
+
 impl<S> ToolDef<S> {
     /// Assembles a tool definition. Called by generated code.
     #[doc(hidden)]

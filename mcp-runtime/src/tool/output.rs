@@ -41,6 +41,10 @@ pub trait IntoToolResult {
 
 /// Structured tool output: serialised into `structuredContent`, with its schema advertised as the
 /// tool's `outputSchema`.
+///
+/// MCP requires structured content to be an object, so a `T` whose schema is not one
+/// (`Json<Vec<Ticket>>`, `Json<u32>`) arrives wrapped, `{"result": [...]}`, and its output
+/// schema says so.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Json<T>(pub T);
 
@@ -48,9 +52,7 @@ impl<T: Serialize + JsonSchema> IntoToolResult for Json<T> {
     fn into_tool_output(self) -> ToolOutput {
         match serde_json::to_value(&self.0) {
             Ok(value) => ToolOutput::Structured(value),
-            Err(_) => ToolOutput::Failure(ToolFailure::internal(std::any::type_name::<
-                serde_json::Error,
-            >())),
+            Err(error) => ToolOutput::Failure(ToolFailure::internal(&error, None)),
         }
     }
 
@@ -149,7 +151,8 @@ mod tests {
         assert!(matches!(
             io.into_tool_output(),
             ToolOutput::Failure(ToolFailure::Internal {
-                type_name: "std::io::error::Error"
+                type_name: "std::io::error::Error",
+                ..
             })
         ));
         fn fails() -> Result<(), ToolError> {

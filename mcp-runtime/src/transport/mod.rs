@@ -126,6 +126,27 @@ pub(crate) async fn serve_stdio(server: Server, options: stdio::StdioOptions) ->
 mod tests {
     use super::*;
 
+    /// "Address already in use" names the address, so a user knows which setting to change.
+    #[tokio::test]
+    async fn a_taken_address_is_named() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = taken.local_addr().unwrap();
+        let server = Server::builder(crate::server_info!()).build().unwrap();
+        let options = http::HttpOptions {
+            bind: address,
+            ..http::HttpOptions::default()
+        };
+        let Err(error) = http::serve(server, options).await else {
+            panic!("a taken address cannot be served")
+        };
+        let message = error.to_string();
+        assert!(
+            message.contains(&format!("cannot listen on {address}: ")),
+            "{message}"
+        );
+        assert!(matches!(error, Error::Io(ref io) if io.kind() == std::io::ErrorKind::AddrInUse));
+    }
+
     fn parse(args: &[&str]) -> Result<Transport, Error> {
         Transport::from_args(args.iter().map(|a| a.to_string()), || {
             Ok(http::HttpOptions::default())

@@ -19,8 +19,14 @@ impl Server {
         http::serve(self, options).await
     }
 
-    /// Serves on the transport the command line and environment choose (`--stdio`, or
-    /// `--http [ADDR]` and the `MCP_*` variables; HTTP on 127.0.0.1:8080 by default).
+    /// Serves on the transport the command line and environment choose. The rule:
+    /// `--stdio` serves stdio; `--http ADDR`, `--http` or no argument at all serve Streamable
+    /// HTTP on `ADDR`, else `MCP_BIND`, else 127.0.0.1:8080, with the `MCP_*` variables; any
+    /// other argument is an error, listed with every invalid variable before anything binds.
+    ///
+    /// So a binary an MCP client starts as a command (a stdio server) must be given `--stdio`
+    /// in the client's configuration, or choose stdio itself when it has no argument, as
+    /// `examples/hello` does (`serve_stdio`).
     pub async fn serve_from_env(self) -> Result<(), Error> {
         Transport::from_env()?.serve(self).await
     }
@@ -30,7 +36,8 @@ impl Server {
 /// logging set up first.
 pub trait Serve: McpServer {
     /// Sets up logging to stderr, reads the command line and environment (`--stdio`, or
-    /// `--http [ADDR]`, HTTP by default; every problem listed before anything binds), builds the
+    /// `--http [ADDR]`, HTTP when neither is given: the rule of
+    /// [`Server::serve_from_env`]; every problem listed before anything binds), builds the
     /// server and serves it.
     fn serve_from_env(self) -> impl Future<Output = Result<(), Error>> + Send {
         async move {

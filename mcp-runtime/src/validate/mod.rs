@@ -15,12 +15,13 @@ use std::cmp::Ordering;
 use regex::Regex;
 use serde_json::{Number, Value};
 
-use numbers::{compare_numbers, has_duplicates, is_integer, is_multiple_of, json_equal};
+use numbers::{has_duplicates, is_integer, is_multiple_of, json_equal};
 use report::{Findings, with_segment};
 
 pub use compile::compile;
 pub use messages::MAX_QUOTED_BYTES;
 pub(crate) use messages::clipped;
+pub(crate) use numbers::compare_numbers;
 pub use report::MAX_LISTED_VIOLATIONS;
 pub(crate) use report::Violations;
 pub(crate) use report::push_pointer_segment;

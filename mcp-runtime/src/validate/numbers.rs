@@ -11,7 +11,7 @@ pub(super) fn is_integer(number: &Number) -> bool {
 
 /// Exact, whatever the representations: integers beyond 2^53 are not rounded to compare with
 /// fractions.
-pub(super) fn compare_numbers(a: &Number, b: &Number) -> Ordering {
+pub(crate) fn compare_numbers(a: &Number, b: &Number) -> Ordering {
     match (as_integer(a), as_integer(b)) {
         (Some(a), Some(b)) => a.cmp(&b),
         (Some(a), None) => compare_integer_float(a, b.as_f64().unwrap_or(f64::NAN)),

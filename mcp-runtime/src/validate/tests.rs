@@ -481,3 +481,57 @@ fn client_strings_are_quoted_clipped_on_a_character_boundary() {
     let cut = clipped(&format!("a{}", "é".repeat(200))).into_owned();
     assert_eq!(cut, format!("a{}…", "é".repeat(127)));
 }
+
+/// The patterns `#[arg(pattern)]` refuses at compile time (mcp-macros `constraints.rs`, whose
+/// tests hold the same lists): each is refused here too, and those it passes compile here.
+#[test]
+fn the_macros_pattern_refusals_are_the_validators() {
+    for refused in [
+        "(abc", "abc)", "[a-z", "*a", "a|+b", "x{2", "x{,3}", "x{5,2}", "a|{2}", "(?=a)b",
+        "(?<!a)b", "(?i)abc", r"(a)\1", r"abc\",
+    ] {
+        assert!(
+            compile(&json!({"type": "string", "pattern": refused})).is_err(),
+            "{refused}"
+        );
+    }
+    for accepted in [
+        "^[a-z]+$",
+        "^T-[0-9]{1,6}$",
+        r"^\d{3}-\d{4}$",
+        "(?:ab|cd)*?x",
+        "(?<year>[0-9]{4})",
+        "[]",
+        "[^]",
+        r"[\]]+",
+        "a{2,}",
+        r"\0",
+        "",
+        "a**",
+    ] {
+        assert!(
+            compile(&json!({"type": "string", "pattern": accepted})).is_ok(),
+            "{accepted}"
+        );
+    }
+}
+
+/// What `tools/list` advertises for a `u8` (minimum 0, maximum 255 once the schema is assembled)
+/// is refused exactly outside it, as a `maximum` violation rather than at narrowing.
+#[test]
+fn integer_type_bounds_are_enforced() {
+    let schema = json!({"type": "integer", "minimum": 0, "maximum": 255});
+    assert!(valid(schema.clone(), json!(255)));
+    assert!(valid(schema.clone(), json!(0)));
+    assert_eq!(
+        keywords(schema.clone(), json!(256)),
+        pairs(&[("", "maximum")])
+    );
+    assert_eq!(keywords(schema, json!(-1)), pairs(&[("", "minimum")]));
+    let u64_max = json!({"type": "integer", "minimum": 0, "maximum": u64::MAX});
+    assert!(valid(u64_max.clone(), json!(u64::MAX)));
+    assert_eq!(
+        keywords(u64_max, json!(18446744073709551616.0)),
+        pairs(&[("", "maximum")])
+    );
+}

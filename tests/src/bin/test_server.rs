@@ -55,10 +55,12 @@ impl TestServer {
         panic!("test_panic was called with {message}");
     }
 
-    /// Fails with an error that is not a `ToolError`.
+    /// Fails with an error that is not a `ToolError`, converted by `?`.
     #[tool]
-    async fn test_internal_error(&self) -> Result<String, std::io::Error> {
-        Err(std::io::Error::other("secret detail /home/alice/.ssh"))
+    async fn test_internal_error(&self) -> Result<String, ToolError> {
+        let detail = "secret detail /home/alice/.ssh of canary.user@example.org";
+        Err(std::io::Error::other(detail))?; // error_location points here.
+        Ok(String::new())
     }
 
     /// Every constraint kind at once.
@@ -81,6 +83,17 @@ impl TestServer {
             "count={count} name={name} slug={slug} status={status} ratio={ratio} tags={}",
             tags.map_or(0, |t| t.len())
         )
+    }
+
+    /// Bounded by its argument types: the schema says what narrowing would hold to.
+    #[tool(read_only)]
+    async fn test_integer_bounds(
+        &self,
+        #[arg(range(min = 1))] small: u8,
+        wide: u32,
+        signed: Option<i16>,
+    ) -> String {
+        format!("small={small} wide={wide} signed={signed:?}")
     }
 
     /// Takes its arguments as one struct.

@@ -52,8 +52,8 @@ fn handler_error(
             record.set(Outcome::ToolError);
             ErrorObject::new(INTERNAL_ERROR, message.into_owned())
         }
-        Some(ToolFailure::Internal { type_name }) => {
-            let error_id = record.fail(Outcome::Internal(type_name));
+        Some(ToolFailure::Internal { type_name, trace }) => {
+            let error_id = record.fail_internal(type_name, trace);
             internal(error_id)
         }
         None => {

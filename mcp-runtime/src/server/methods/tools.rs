@@ -295,8 +295,8 @@ fn tool_result(tool: &RegisteredTool, output: ToolOutput, record: &mut Record) -
             record.set(Outcome::ToolError);
             CallToolResult::error_text(message)
         }
-        ToolOutput::Failure(ToolFailure::Internal { type_name }) => {
-            internal_error_result(&record.fail(Outcome::Internal(type_name)))
+        ToolOutput::Failure(ToolFailure::Internal { type_name, trace }) => {
+            internal_error_result(&record.fail_internal(type_name, trace))
         }
     }
 }

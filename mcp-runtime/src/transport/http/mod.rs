@@ -238,7 +238,12 @@ impl Listening {
         if let Some(problem) = options.auth.exposure_problem(options.bind) {
             return Err(Error::Config(vec![problem]));
         }
-        let listener = TcpListener::bind(options.bind).await?;
+        let listener = TcpListener::bind(options.bind).await.map_err(|error| {
+            std::io::Error::new(
+                error.kind(),
+                format!("cannot listen on {}: {error}", options.bind),
+            )
+        })?;
         let address = listener.local_addr()?;
         // Port 0 is now a port: the default resource URL names the address actually bound.
         options.bind = address;
