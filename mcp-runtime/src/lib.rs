@@ -23,6 +23,7 @@
 mod completion;
 pub mod config;
 mod context;
+mod duration;
 mod error;
 mod failure;
 mod ids;

@@ -142,7 +142,7 @@ pub struct Limiter {
 
 enum Store {
     Memory(MemoryStore),
-    Redis(RedisStore),
+    Redis(Box<RedisStore>),
 }
 
 /// Keys kept in process by default (`MCP_LIMIT_MAX_KEYS`).
@@ -166,7 +166,11 @@ impl Limiter {
         max_keys: usize,
     ) -> Result<Arc<Self>, String> {
         Ok(Arc::new(Limiter {
-            store: Store::Redis(RedisStore::new(url, deadline, MemoryStore::new(max_keys))?),
+            store: Store::Redis(Box::new(RedisStore::new(
+                url,
+                deadline,
+                MemoryStore::new(max_keys),
+            )?)),
             prefix: prefix.to_owned(),
         }))
     }

@@ -10,6 +10,7 @@ use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::catalog::Catalog;
+use super::health::{Operability, Readiness};
 use super::registry::{RegisteredTool, ToolSet};
 use crate::context::mrtr::StateKey;
 use crate::error::Error;
@@ -96,7 +97,7 @@ pub(super) struct Shared {
     /// Cancelled when the server begins to shut down: long-lived streams end gracefully.
     pub(super) shutdown: CancellationToken,
     /// Readiness checks and shutdown hooks.
-    pub(super) operability: super::health::Operability,
+    pub(super) operability: Operability,
 }
 
 /// A handle to a [`Server`] that does not keep it alive, for state that needs its server (a tool
@@ -260,6 +261,23 @@ impl Server {
     /// graceful shutdown.
     pub fn begin_shutdown(&self) {
         self.shared.shutdown.cancel();
+    }
+
+    /// Runs every readiness check registered on the builder in parallel, each within the
+    /// builder's `readiness_check_timeout`; while draining, runs none and reports `draining`.
+    pub async fn readiness(&self) -> Readiness {
+        self.shared.operability.readiness(self.is_draining()).await
+    }
+
+    /// Whether a drain has begun.
+    pub fn is_draining(&self) -> bool {
+        self.shared.shutdown.is_cancelled()
+    }
+
+    /// Runs the shutdown hooks registered on the builder, in order, each once (a second call
+    /// runs none). Transports call it when their drain is over.
+    pub async fn run_shutdown_hooks(&self) {
+        self.shared.operability.run_hooks().await;
     }
 
     /// Completes when [`Server::begin_shutdown`] is called.

@@ -12,8 +12,6 @@ use std::time::{Duration, Instant};
 use futures_util::future::{BoxFuture, join_all};
 use serde_json::{Value, json};
 
-use super::handle::Server;
-
 type CheckFn = dyn Fn() -> BoxFuture<'static, Result<(), String>> + Send + Sync;
 pub(super) type ShutdownHook = Box<dyn FnOnce() -> BoxFuture<'static, ()> + Send>;
 
@@ -130,12 +128,12 @@ impl Readiness {
     }
 }
 
-impl Server {
-    /// Runs every readiness check in parallel, each within the builder's
-    /// `readiness_check_timeout`; while draining, runs none and reports `draining`.
-    pub async fn readiness(&self) -> Readiness {
-        let health = &self.shared.operability;
-        if self.is_draining() {
+impl Operability {
+    /// Runs every readiness check in parallel, each within its time limit; while `draining`,
+    /// runs none and reports `draining`.
+    pub(super) async fn readiness(&self, draining: bool) -> Readiness {
+        let health = self;
+        if draining {
             return Readiness {
                 draining: true,
                 checks: Vec::new(),
@@ -179,22 +177,9 @@ impl Server {
         }
     }
 
-    /// Whether a drain has begun.
-    pub fn is_draining(&self) -> bool {
-        self.shared.shutdown.is_cancelled()
-    }
-
-    /// Runs the shutdown hooks registered on the builder, in order, each once (a second call
-    /// runs none). Transports call it when their drain is over.
-    pub async fn run_shutdown_hooks(&self) {
-        let hooks = std::mem::take(
-            &mut *self
-                .shared
-                .operability
-                .hooks
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner),
-        );
+    /// Runs the shutdown hooks, in order, each once (a second call runs none).
+    pub(super) async fn run_hooks(&self) {
+        let hooks = std::mem::take(&mut *self.hooks.lock().unwrap_or_else(PoisonError::into_inner));
         let count = hooks.len();
         for hook in hooks {
             hook().await;
@@ -209,6 +194,7 @@ impl Server {
 mod tests {
     use super::*;
     use crate::protocol::messages::Implementation;
+    use crate::server::Server;
 
     #[tokio::test]
     async fn a_failing_or_slow_check_makes_the_server_not_ready_and_draining_overrides_all() {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::auth::AuthOptions;
 use super::authority::{Authority, OriginValue};
 use super::rate_limits::RateLimitOptions;
+pub use crate::duration::parse_duration;
 use crate::error::Error;
 
 /// Options of the Streamable HTTP transport. `HttpOptions::default()` is the embedded default;
@@ -287,28 +288,6 @@ fn list(value: &str) -> Vec<String> {
         .filter(|item| !item.is_empty())
         .map(|item| item.to_ascii_lowercase())
         .collect()
-}
-
-/// Reads a duration as the `MCP_*` variables write them: `250ms`, `30s`, `5m`, `1h`.
-pub fn parse_duration(value: &str) -> Result<Duration, String> {
-    let split = value
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(value.len());
-    let (number, unit) = value.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| "expected a duration such as 250ms, 30s, 5m or 1h".to_owned())?;
-    let duration = match unit {
-        "ms" => Duration::from_millis(number),
-        "s" => Duration::from_secs(number),
-        "m" => Duration::from_secs(number * 60),
-        "h" => Duration::from_secs(number * 3600),
-        _ => return Err("expected a duration such as 250ms, 30s, 5m or 1h".to_owned()),
-    };
-    match duration.is_zero() {
-        true => Err("a duration must be positive".to_owned()),
-        false => Ok(duration),
-    }
 }
 
 #[cfg(test)]

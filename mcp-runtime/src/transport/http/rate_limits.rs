@@ -14,7 +14,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::guard::{Capacity, over_capacity};
-use super::options::parse_duration;
+use crate::duration::parse_duration;
 use crate::limits::{ClientAddress, DEFAULT_MAX_KEYS, Decision, Limiter, Rate, subject};
 
 /// Rate-limit settings of the HTTP transport.
