@@ -280,8 +280,8 @@ fn concurrent_writers_in_two_processes_do_not_fail() {
     let db = TempDb::new("concurrent");
     let mut servers = [ticketing(&db, NEW), ticketing(&db, NEW)];
     // Every request is sent before any answer is read, so calls overlap within each process
-    // (more than the pool holds) and across the two.
-    const PER_SERVER: i64 = 25;
+    // (more than the pool holds) and across the two; within `create_ticket`'s 20 a minute.
+    const PER_SERVER: i64 = 10;
     for (n, server) in servers.iter_mut().enumerate() {
         for i in 0..PER_SERVER {
             server.send(&json!({
@@ -305,7 +305,7 @@ fn concurrent_writers_in_two_processes_do_not_fail() {
     assert_eq!(ids.len(), 2 * PER_SERVER as usize);
     let [first, _] = &mut servers;
     let all = search_ids(first, json!({"query": "load", "limit": 50}));
-    assert_eq!(all.len(), 50);
+    assert_eq!(all.len(), 2 * PER_SERVER as usize);
 }
 
 #[test]
@@ -318,10 +318,10 @@ fn an_unopenable_database_is_a_clear_start_up_error() {
     );
     let (status, stderr) = server.finish_with_stderr();
     assert!(!status.success());
+    // Checked with the rest of the configuration, before anything opens or binds.
     assert!(
-        stderr.contains(&format!(
-            "Error: cannot open the ticket database `{missing_dir}`"
-        )),
+        stderr.contains("TICKETING_DB=\"")
+            && stderr.contains("expected a file in a directory that exists"),
         "{stderr}"
     );
 }

@@ -105,7 +105,7 @@ mod tests {
             "{error}"
         );
         assert!(
-            error.ends_with("`scopes`; did you mean `read_only`?"),
+            error.ends_with("`budget`; did you mean `read_only`?"),
             "{error}"
         );
         let error = syn::parse_str::<ArgAttr>("max_length = 10")
