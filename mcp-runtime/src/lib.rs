@@ -55,7 +55,7 @@ pub use error::Error;
 pub use failure::{IntoToolFailure, ToolError, ToolFailure};
 /// The request extensions [`Ctx::extension`] reads (the `http` crate's, as axum's are).
 pub use http::Extensions;
-pub use limits::{ClientAddress, Limiter, Rate};
+pub use limits::{ClientAddress, Decision, Limiter, Rate};
 pub use mcp_macros::{mcp_server, prompt, resource, tool};
 pub use principal::{AuthMethod, Principal};
 pub use prompt::{IntoPromptMessages, PromptDef, PromptMessage, PromptMessages};

@@ -46,7 +46,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::bench(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask ci | cargo xtask snapshot [--check] | cargo xtask probe URL [flags] | cargo xtask conformance [RUN…] | cargo xtask bench [build | --rounds N --seconds S --only PHASES]"
+                "usage: cargo xtask ci | cargo xtask snapshot [--check] | cargo xtask probe URL [flags] | cargo xtask conformance [RUN…] | cargo xtask bench [build | --rounds N --seconds S --only PHASES --hello-env KEY=VALUE]"
             );
             return ExitCode::from(2);
         }

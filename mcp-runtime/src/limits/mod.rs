@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::principal::Principal;
 use gcra::{KeyDigest, MemoryStore};
-pub(crate) use redis_store::RedisStore;
+use redis_store::RedisStore;
 
 /// A number of units per period: `20/min`, `500/day`. `count` units may arrive at once; after
 /// that, one per `period / count`.
@@ -99,14 +99,16 @@ impl std::fmt::Display for Rate {
 
 /// What a check decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Decision {
+pub enum Decision {
+    /// Within the limit; the units were counted.
     Allowed,
+    /// Over it: nothing was counted, and this much later the same check can pass.
     Limited { retry_after: Duration },
 }
 
 impl Decision {
     /// `Retry-After` in whole seconds, rounded up (never 0 for a refusal).
-    pub(crate) fn retry_after_secs(self) -> u64 {
+    pub fn retry_after_secs(self) -> u64 {
         match self {
             Decision::Allowed => 0,
             Decision::Limited { retry_after } => {
@@ -157,9 +159,10 @@ impl Limiter {
         })
     }
 
-    /// On Redis at `url`, each call bounded by `deadline`; when Redis fails, in process with at
-    /// most `max_keys` keys until it answers again.
-    pub(crate) fn on_redis(
+    /// On Redis at `url` (keys under `prefix`), each call bounded by `deadline`; when Redis
+    /// fails, in process with at most `max_keys` keys until it answers again. Connects on first
+    /// use; must run inside a Tokio runtime.
+    pub fn redis(
         url: &str,
         prefix: &str,
         deadline: Duration,
@@ -175,15 +178,10 @@ impl Limiter {
         }))
     }
 
-    /// Checks `quantity` units of `rate` for `subject` in `layer` (a name of the runtime's own,
-    /// such as `tool:search_tickets`), and records them when allowed.
-    pub(crate) async fn check(
-        &self,
-        layer: &str,
-        subject: &str,
-        rate: Rate,
-        quantity: u32,
-    ) -> Decision {
+    /// Checks `quantity` units of `rate` for `subject` in `layer` (the runtime's own layers are
+    /// `http-request`, `http-session`, `tool-rate:<tool>`, `tool-budget:<tool>`; a handler may
+    /// limit anything of its own under another name), and counts them when allowed.
+    pub async fn check(&self, layer: &str, subject: &str, rate: Rate, quantity: u32) -> Decision {
         let digest = digest(layer, subject, rate);
         match &self.store {
             Store::Memory(memory) => memory.check(&digest, rate, quantity, now_ms()),

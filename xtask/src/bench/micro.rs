@@ -15,7 +15,7 @@ type Suite = (
     &'static [(&'static str, &'static str)],
 );
 
-const SUITES: [Suite; 3] = [
+const SUITES: [Suite; 4] = [
     (
         "mcp-bench",
         "arguments",
@@ -58,6 +58,25 @@ const SUITES: [Suite; 3] = [
             (
                 "authenticate/RS256, cached JWKS",
                 "auth layer: RS256 JWT, key cached",
+            ),
+        ],
+    ),
+    (
+        "mcp-runtime",
+        "limits",
+        "rate limit check",
+        &[
+            (
+                "rate limit check/in process",
+                "rate limit check: in process",
+            ),
+            (
+                "rate limit check/Redis (loopback)",
+                "rate limit check: Redis on loopback",
+            ),
+            (
+                "rate limit check/Redis down, fallback answering",
+                "rate limit check: Redis down, fallback",
             ),
         ],
     ),

@@ -39,6 +39,9 @@ struct Flags {
     rounds: usize,
     seconds: f64,
     phases: Vec<String>,
+    /// `--hello-env KEY=VALUE`: set for hello in the HTTP phase (to measure it with a setting
+    /// on, such as `MCP_RATE_LIMIT`, against the ceiling in the same run).
+    hello_env: Vec<(String, String)>,
 }
 
 const PHASES: [&str; 4] = ["http", "stdio", "sessions", "micro"];
@@ -48,6 +51,7 @@ fn flags(args: &[String]) -> Result<Flags, String> {
         rounds: 3,
         seconds: 10.0,
         phases: PHASES.iter().map(|p| p.to_string()).collect(),
+        hello_env: Vec::new(),
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -79,13 +83,19 @@ fn flags(args: &[String]) -> Result<Flags, String> {
                     ));
                 }
             }
+            "--hello-env" => {
+                let pair = value()?;
+                let (key, value) = pair.split_once('=').ok_or("--hello-env: KEY=VALUE")?;
+                flags.hello_env.push((key.to_owned(), value.to_owned()));
+            }
             other => return Err(format!("bench: unknown argument `{other}`")),
         }
     }
     Ok(flags)
 }
 
-/// `cargo xtask bench [--rounds N] [--seconds S] [--only http,stdio,sessions,micro]`, or
+/// `cargo xtask bench [--rounds N] [--seconds S] [--only http,stdio,sessions,micro]
+/// [--hello-env KEY=VALUE]…`, or
 /// `cargo xtask bench build`.
 pub(crate) fn bench(args: &[String]) -> Result<(), String> {
     if args.first().map(String::as_str) == Some("build") {
@@ -152,6 +162,7 @@ fn http(release: &Path, placement: Placement, flags: &Flags) -> Result<report::H
             &["--http", address],
         );
         hello.env("MCP_STATELESS", "true");
+        hello.envs(flags.hello_env.iter().map(|(k, v)| (k, v)));
         hello
     })?;
     let servers = [&ceiling, &framework];

@@ -161,9 +161,10 @@ impl RateLimitOptions {
 
     /// The limiter these options describe.
     pub(crate) fn limiter(&self) -> Arc<Limiter> {
-        let redis = self.redis_url.as_deref().map(|url| {
-            Limiter::on_redis(url, &self.redis_prefix, self.redis_timeout, self.max_keys)
-        });
+        let redis = self
+            .redis_url
+            .as_deref()
+            .map(|url| Limiter::redis(url, &self.redis_prefix, self.redis_timeout, self.max_keys));
         match redis {
             Some(Ok(limiter)) => limiter,
             // Checked when read; a URL set in code that does not parse limits in process.
