@@ -16,6 +16,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::options::fetchable_url;
+use super::split_origin;
 
 /// A fetch (metadata or keys) that takes longer fails: requests waiting on it are refused
 /// rather than held.
@@ -220,14 +221,6 @@ impl Jwks {
             return Ok(jwks_uri);
         }
         Err("the issuer's metadata could not be fetched")
-    }
-}
-
-fn split_origin(url: &str) -> (&str, &str) {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    match url[after_scheme..].find('/') {
-        Some(slash) => url.split_at(after_scheme + slash),
-        None => (url, ""),
     }
 }
 

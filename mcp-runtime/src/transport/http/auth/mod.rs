@@ -72,7 +72,7 @@ impl AuthLayer {
     /// Authentication of the endpoint at `resource` (the MCP endpoint's public URL, such as
     /// `https://mcp.example.com/mcp`), as `options` configures it.
     pub fn new(options: &AuthOptions, resource: &str) -> Self {
-        let (origin, path) = split_resource(resource);
+        let (origin, path) = split_origin(resource);
         let metadata_path = format!("{METADATA_PATH}{path}");
         let audiences = match options.audiences.is_empty() {
             true => vec![resource.to_owned()],
@@ -262,12 +262,13 @@ impl AuthLayer {
     }
 }
 
-/// `https://host/path` → (`https://host`, `/path`).
-fn split_resource(resource: &str) -> (&str, &str) {
-    let after_scheme = resource.find("://").map_or(0, |i| i + 3);
-    match resource[after_scheme..].find('/') {
-        Some(slash) => resource.split_at(after_scheme + slash),
-        None => (resource, ""),
+/// `https://host/path` → (`https://host`, `/path`): where RFC 8414 and RFC 9728 insert their
+/// well-known paths.
+fn split_origin(url: &str) -> (&str, &str) {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find('/') {
+        Some(slash) => url.split_at(after_scheme + slash),
+        None => (url, ""),
     }
 }
 
