@@ -77,9 +77,9 @@ pub use protocol::sampling::{
 pub use protocol::{Era, ProtocolVersion};
 pub use resource::{Blob, IntoResourceOutput, ResourceContents, ResourceDef, ResourceUpdates};
 pub use server::{
-    ARGUMENT_ERROR_META_KEY, ArgumentErrorChannel, CheckReport, CheckStatus, McpServer,
-    RESOURCE_NOT_FOUND, RETRY_AFTER_META_KEY, Readiness, ScopeRefusal, Server, ServerBuilder,
-    UnknownArguments, WeakServer,
+    ARGUMENT_ERROR_META_KEY, ArgumentErrorChannel, CheckReport, CheckStatus, IDEMPOTENCY_KEY_META,
+    McpServer, RESOURCE_NOT_FOUND, RETRY_AFTER_META_KEY, Readiness, ScopeRefusal, Server,
+    ServerBuilder, UnknownArguments, WeakServer,
 };
 pub use tool::{IntoToolDef, IntoToolResult, Json, ToolDef};
 pub use validate::{MAX_LISTED_VIOLATIONS, MAX_QUOTED_BYTES};

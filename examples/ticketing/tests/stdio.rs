@@ -545,3 +545,65 @@ fn tickets_are_resources_with_completed_ids() {
         "`%` is literal"
     );
 }
+
+/// `tools/call create_ticket` with an idempotency key, as a client retrying after a dropped
+/// connection would send it.
+fn create_with_key(id: i64, key: &str, title: &str) -> Value {
+    json!({
+        "jsonrpc": "2.0", "id": id, "method": "tools/call",
+        "params": {
+            "name": "create_ticket",
+            "arguments": {"title": title, "body": "the retry must not create a second one"},
+            "_meta": {"rs.mcp-runtime/idempotencyKey": key}
+        }
+    })
+}
+
+#[test]
+fn a_retried_create_with_an_idempotency_key_creates_one_ticket() {
+    let db = TempDb::new("idempotent");
+    let mut server = ticketing(&db, NEW);
+    // A retry after the answer was lost, and a duplicate sent while the first still runs.
+    server.send(&create_with_key(1, "retry-1", "Printer jam"));
+    server.send(&create_with_key(2, "retry-1", "Printer jam"));
+    let mut answers: Vec<Value> = (0..2).map(|_| server.recv()).collect();
+    answers.push({
+        server.send(&create_with_key(3, "retry-1", "Printer jam"));
+        server.recv()
+    });
+    let ids: Vec<&Value> = answers
+        .iter()
+        .map(|answer| &answer["result"]["structuredContent"]["id"])
+        .collect();
+    assert!(
+        ids[0].as_str().is_some_and(|id| id.starts_with("T-")),
+        "{answers:?}"
+    );
+    assert!(
+        ids.iter().all(|id| *id == ids[0]),
+        "every answer names the first ticket: {answers:?}"
+    );
+    let found = search_ids(&mut server, json!({"query": "Printer jam"}));
+    assert_eq!(found.len(), 1, "one ticket stored: {found:?}");
+    // The same key with other arguments is refused; another key creates another ticket.
+    server.send(&create_with_key(4, "retry-1", "Another title"));
+    let conflict = server.recv();
+    let refused = conflict["error"]["code"] == -32602 || conflict["result"]["isError"] == true;
+    assert!(refused, "{conflict}");
+    assert!(
+        conflict.to_string().contains("idempotency key"),
+        "{conflict}"
+    );
+    server.send(&create_with_key(5, "retry-2", "Printer jam"));
+    let second = server.recv();
+    assert_ne!(
+        second["result"]["structuredContent"]["id"], *ids[0],
+        "{second}"
+    );
+    assert_eq!(
+        search_ids(&mut server, json!({"query": "Printer jam"})).len(),
+        2
+    );
+    let log = server.stderr();
+    assert!(log.contains("\"outcome\":\"replayed\""), "{log}");
+}

@@ -44,6 +44,7 @@ pub struct ServerBuilder<S> {
     argument_errors: ArgumentErrorChannel,
     scope_refusal: ScopeRefusal,
     limiter: Option<Arc<Limiter>>,
+    idempotency_window: Duration,
     rate_overrides: HashMap<String, Rate>,
     budget_overrides: HashMap<String, Rate>,
     page_size: usize,
@@ -72,6 +73,7 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
             argument_errors: ArgumentErrorChannel::default(),
             scope_refusal: ScopeRefusal::default(),
             limiter: None,
+            idempotency_window: Duration::from_secs(86_400),
             rate_overrides: HashMap::new(),
             budget_overrides: HashMap::new(),
             page_size: 100,
@@ -171,6 +173,14 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
     /// call draws its `cost`).
     pub fn tool_budget(mut self, name: impl Into<String>, budget: Rate) -> Self {
         self.budget_overrides.insert(name.into(), budget);
+        self
+    }
+
+    /// How long the first result of a call sent with `_meta["rs.mcp-runtime/idempotencyKey"]`
+    /// is replayed to retries with the same key, caller and arguments (default 24 h; in
+    /// process, at most 10,000 results of up to 8 KiB each).
+    pub fn idempotency_window(mut self, window: Duration) -> Self {
+        self.idempotency_window = window;
         self
     }
 
@@ -289,6 +299,8 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
                 resource_updates: self.resource_updates,
                 argument_errors: self.argument_errors,
                 scope_refusal: self.scope_refusal,
+                idempotency: Default::default(),
+                idempotency_window: self.idempotency_window,
                 limits: RwLock::new(Arc::new(ToolLimits {
                     limiter: self
                         .limiter

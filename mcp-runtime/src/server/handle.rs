@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::catalog::Catalog;
 use super::health::{Operability, Readiness};
+use super::idempotency::IdempotencyStore;
 use super::registry::{RegisteredTool, ToolSet};
 use crate::context::mrtr::StateKey;
 use crate::error::Error;
@@ -88,6 +89,9 @@ pub(super) struct Shared {
     /// The limiter per-tool rates and budgets are checked with, and the rates that override
     /// the declared ones (builder, then environment); replaced whole by the transport.
     pub(super) limits: RwLock<Arc<ToolLimits>>,
+    /// First results of calls sent with an idempotency key, and how long they are replayed.
+    pub(super) idempotency: IdempotencyStore,
+    pub(super) idempotency_window: Duration,
     pub(super) page_size: usize,
     pub(super) tool_timeout: Option<Duration>,
     pub(super) list_ttl: Duration,

@@ -70,6 +70,8 @@ pub(super) enum Outcome {
     MissingCapability,
     /// Refused by admission before anything ran, by class (`InsufficientScope`).
     Refused(&'static str),
+    /// A retry with an idempotency key, answered with the first call's result.
+    Replayed,
 }
 
 impl Outcome {
@@ -98,6 +100,7 @@ impl Outcome {
                 Some(MISSING_REQUIRED_CLIENT_CAPABILITY),
                 Some("MissingCapability"),
             ),
+            Outcome::Replayed => ("replayed", None, None),
             Outcome::Refused(class) => {
                 let code = (class == "InsufficientScope").then_some(INSUFFICIENT_SCOPE);
                 ("refused", code, Some(class))
@@ -119,6 +122,7 @@ impl Outcome {
             Outcome::InputRequired => ("input_required", None),
             Outcome::MissingCapability => ("missing_capability", None),
             Outcome::Refused(class) => ("refused", Some(class)),
+            Outcome::Replayed => ("replayed", None),
         }
     }
 }

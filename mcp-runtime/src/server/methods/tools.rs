@@ -14,6 +14,7 @@ use crate::protocol::jsonrpc::{ErrorObject, INVALID_PARAMS, RequestId, Response}
 use crate::protocol::messages::{CallToolResult, Content};
 use crate::server::exchange::{Exchange, Reply};
 use crate::server::handle::{ArgumentErrorChannel, ScopeRefusal};
+use crate::server::idempotency::{Claim, IDEMPOTENCY_KEY_META, remember, replay_when_done};
 use crate::server::invoke::{Ended, Invocation, LimitCheck, Limited};
 use crate::server::outcome::{Kind, Outcome, Record, UNKNOWN};
 use crate::server::pagination::{page_bounds, page_result};
@@ -103,6 +104,37 @@ fn start(mut exchange: Exchange<'_>) -> Reply {
     let Value::Object(arguments) = arguments else {
         unreachable!("built as an object above")
     };
+    let ticket = match &params.idempotency_key {
+        None => None,
+        Some(key) => {
+            let subject = crate::limits::subject(exchange.extensions);
+            let shared = exchange.shared();
+            let window = shared.idempotency_window;
+            match shared
+                .idempotency
+                .claim(&subject, tool.name, key, &arguments, window)
+            {
+                Claim::Run(ticket) => Some(ticket),
+                Claim::Replay(result) => {
+                    record.finish(Outcome::Replayed);
+                    return exchange.result(result);
+                }
+                Claim::Wait(first) => {
+                    record.finish(Outcome::Replayed);
+                    return Reply::Later(Box::pin(replay_when_done(
+                        exchange.id,
+                        exchange.version,
+                        first,
+                    )));
+                }
+                Claim::Conflict => {
+                    record.finish(Outcome::InvalidParams("IdempotencyConflict"));
+                    let why = "this idempotency key was used for a call with other arguments";
+                    return exchange.invalid_params(why);
+                }
+            }
+        }
+    };
     let binding = || CallBinding::new(&tool.descriptor.name, &arguments);
     let round = match exchange.open_round(binding, params.input_responses, params.request_state) {
         Ok(round) => round,
@@ -122,7 +154,7 @@ fn start(mut exchange: Exchange<'_>) -> Reply {
         let tool = Arc::clone(&tool);
         move |ctx| (tool.call)(ctx, ToolArgs::new(arguments))
     };
-    exchange.invoke(invocation, handler, move |ended, record, id| {
+    let reply = exchange.invoke(invocation, handler, move |ended, record, id| {
         let result = match ended {
             Ended::TimedOut(limit) => {
                 let error_id = record.fail(Outcome::Timeout);
@@ -149,10 +181,13 @@ fn start(mut exchange: Exchange<'_>) -> Reply {
             Ended::Ran(ToolOutcome::Output(output)) => tool_result(&tool, output, record),
         };
         Response::result(id, result.into_json(version))
-    })
+    });
+    match ticket {
+        Some(ticket) => remember(reply, ticket),
+        None => reply,
+    }
 }
 
-/// Bad arguments: code -32602 with every violation, on the channel the version calls for.
 /// The tool's call rate and budget for this call's subject (its principal, else its client's
 /// address), when it has either: an override by name wins over what the tool declares.
 fn limit_check(exchange: &Exchange<'_>, tool: &RegisteredTool) -> Option<LimitCheck> {
@@ -192,6 +227,7 @@ fn limited_result(id: RequestId, version: ProtocolVersion, limited: &Limited) ->
 /// `_meta` key of a rate-limited call's `isError` result: seconds until a retry can succeed.
 pub const RETRY_AFTER_META_KEY: &str = "rs.mcp-runtime/retryAfterSeconds";
 
+/// Bad arguments: code -32602 with every violation, on the channel the version calls for.
 fn invalid_arguments(
     id: RequestId,
     tool: &RegisteredTool,
@@ -235,6 +271,8 @@ fn invalid_arguments(
 /// What `tools/call` params hold.
 struct CallParams {
     name: String,
+    /// `_meta["rs.mcp-runtime/idempotencyKey"]`.
+    idempotency_key: Option<String>,
     arguments: Map<String, Value>,
     /// 2026-07-28, Multi Round-Trip Requests: answers to the server's requests, and the state it
     /// asked to have echoed.
@@ -251,6 +289,16 @@ fn call_params(params: Option<Value>) -> Result<CallParams, &'static str> {
         Some(Value::String(name)) => name,
         _ => return Err("`name` must be a string"),
     };
+    let idempotency_key = match params
+        .get("_meta")
+        .and_then(|meta| meta.get(IDEMPOTENCY_KEY_META))
+    {
+        None => None,
+        Some(Value::String(key)) if (1..=255).contains(&key.len()) => Some(key.clone()),
+        Some(_) => {
+            return Err("`_meta.rs.mcp-runtime/idempotencyKey` must be a string of 1 to 255 bytes");
+        }
+    };
     let arguments = match params.remove("arguments") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(arguments)) => arguments,
@@ -258,6 +306,7 @@ fn call_params(params: Option<Value>) -> Result<CallParams, &'static str> {
     };
     Ok(CallParams {
         name,
+        idempotency_key,
         arguments,
         input_responses: params.remove("inputResponses"),
         request_state: params.remove("requestState"),
