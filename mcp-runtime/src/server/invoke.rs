@@ -7,8 +7,9 @@
 //! handler's value is answered.
 //!
 //! **Architecture Invariant:** no handler runs outside [`Exchange::invoke`]; outcome consumers
-//! (logs, metrics, spans) plug in here, once for all. Admission ([`Exchange::admit`]: scopes,
-//! per-tool limits) is asked by each method as soon as it knows its handler.
+//! (logs, metrics, spans) plug in here, once for all. Admission by scope ([`Exchange::admit`])
+//! is asked by each method as soon as it knows its handler; per-tool rates and budgets
+//! ([`LimitCheck`]) are checked here, in the call's future, before the handler runs.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -104,7 +105,7 @@ pub(super) enum Ended<T> {
     TimedOut(Duration),
 }
 
-/// Why a call is refused before its handler runs (per-tool rate limits add theirs here).
+/// Why a call is refused before its arguments are validated.
 pub(super) enum Refusal {
     /// The principal lacks one of these scopes.
     Scopes(&'static [&'static str]),
