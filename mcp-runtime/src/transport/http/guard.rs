@@ -97,7 +97,7 @@ impl TrustedPeers {
             if !self.origin_allowed(&origin) {
                 return Err(Refusal(
                     StatusCode::FORBIDDEN,
-                    "Forbidden: this `Origin` is not allowed (see MCP_ALLOWED_ORIGINS)",
+                    "Forbidden: this `Origin` is not allowed (add it to HttpOptions::allowed_origins, MCP_ALLOWED_ORIGINS from the environment)",
                 ));
             }
         }
@@ -114,7 +114,7 @@ impl TrustedPeers {
         }
         Err(Refusal(
             StatusCode::FORBIDDEN,
-            "Forbidden: this `Host` is not allowed (see MCP_ALLOWED_HOSTS)",
+            "Forbidden: this `Host` is not allowed (add it to HttpOptions::allowed_hosts, MCP_ALLOWED_HOSTS from the environment)",
         ))
     }
 
