@@ -316,3 +316,55 @@ async fn a_rotated_key_is_fetched_once_and_junk_kids_do_not_hammer_the_issuer() 
         200
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_issuer_that_never_answers_holds_only_its_own_tokens_and_only_until_the_deadline() {
+    // Accepts connections and never says a word.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://{}/silent", silent.local_addr().unwrap());
+    let held = tokio::spawn(async move {
+        let mut sockets = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            sockets.push(socket);
+        }
+    });
+    let issuers = format!("{issuer} {issuer}/jwks.json");
+    let server = HttpServer::spawn(
+        env!("CARGO_BIN_EXE_test-server"),
+        &[
+            ("MCP_AUTH_ISSUERS", &issuers),
+            ("MCP_API_KEYS", "probe k_probe_0123456789abcdef probe:read"),
+            ("MCP_AUTH_AUDIENCE", "https://mcp.test.example/mcp"),
+        ],
+    );
+    let client = Client::new(server.url());
+    let key = TestKey::load("rsa1");
+    let token = key.sign(&claims(
+        &issuer,
+        "https://mcp.test.example/mcp",
+        "u",
+        "probe:read",
+    ));
+    let started = std::time::Instant::now();
+    let stuck = {
+        let client = client.clone();
+        tokio::spawn(async move { whoami(&client, Some(&format!("Bearer {token}"))).await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Meanwhile everyone else is served at once.
+    let other = whoami(&client, Some("Bearer k_probe_0123456789abcdef")).await;
+    assert_eq!(other.status, 200, "{other:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    let refused = stuck.await.unwrap();
+    assert_invalid_token(&refused, "keys are unavailable");
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_secs(8),
+        "the fetch deadline is 5 s: {waited:?}"
+    );
+    held.abort();
+}
