@@ -90,3 +90,70 @@ async fn a_layer_extension_reaches_the_tool_on_2026_07_28() {
     assert_eq!(bob.status, 200);
     assert_eq!(text_of(bob.json()), "caller: bob");
 }
+
+/// Nested where the app wants it, beside the app's own routes and behind its layer, with the
+/// root routes merged at the root and one shutdown for both.
+#[tokio::test]
+async fn nested_at_a_path_of_the_apps_choosing_with_a_shared_shutdown() {
+    let options = HttpOptions {
+        path: "/api/mcp".to_owned(),
+        ..HttpOptions::default()
+    };
+    let server = Who.into_server().unwrap();
+    let routers = mcp_runtime::transport::http::nestable(server.clone(), options);
+    let app = axum::Router::new()
+        .route("/status", axum::routing::get(|| async { "app ok" }))
+        .nest("/api/mcp", routers.endpoint)
+        .merge(routers.root)
+        .layer(middleware::from_fn(identify));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let draining = server.clone();
+    let serving = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+                draining.begin_shutdown();
+            })
+            .await
+    });
+    let client = Client::new(format!("http://{address}/api/mcp"));
+    let (message, headers) = modern_request(1, "tools/call", json!({"name": "whoami"}));
+    let mut headers = header_refs(&headers);
+    headers.push(("x-caller", "nested"));
+    let reply = client.post(&message, &headers).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(text_of(reply.json()), "caller: nested");
+    let base = format!("http://{address}");
+    let get = |path: &str| reqwest::get(format!("{base}{path}"));
+    assert_eq!(
+        get("/status").await.unwrap().text().await.unwrap(),
+        "app ok"
+    );
+    assert_eq!(
+        get("/readyz").await.unwrap().status(),
+        200,
+        "root routes at the root"
+    );
+    let doubled = Client::new(format!("{base}/api/mcp/mcp"));
+    assert_eq!(
+        doubled
+            .post(
+                &message,
+                &header_refs(&modern_request(1, "tools/call", json!({"name": "whoami"})).1)
+            )
+            .await
+            .status,
+        404
+    );
+    // One shutdown: the server drains (readiness says so) and the app's serve returns.
+    assert!(!server.is_draining());
+    stop.send(()).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(10), serving)
+        .await
+        .expect("the app stops")
+        .unwrap()
+        .unwrap();
+    assert!(server.is_draining());
+}

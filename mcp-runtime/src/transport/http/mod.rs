@@ -74,6 +74,29 @@ struct App {
 /// `axum::extract::ConnectInfo<SocketAddr>`; nested into an app served without it
 /// (`into_make_service_with_connect_info` provides it), only the total cap applies.
 pub fn router(server: Server, options: HttpOptions) -> Router {
+    let path = options.path.clone();
+    let Nestable { endpoint, root } = build(server, options, &path);
+    endpoint.merge(root)
+}
+
+/// The endpoint and its root routes apart, for an app that nests the endpoint:
+/// `app.nest(&options.path, routers.endpoint).merge(routers.root)`. `options.path` stays the
+/// path clients use (it names the resource in the metadata); the root routes (`/healthz`,
+/// `/readyz`, `/metrics`, and with auth the RFC 9728 documents under `/.well-known/`) must stay
+/// at the root.
+pub fn nestable(server: Server, options: HttpOptions) -> Nestable {
+    build(server, options, "/")
+}
+
+/// What [`nestable`] gives: both routers carry the `Host`/`Origin` check and share one state.
+pub struct Nestable {
+    /// The MCP endpoint, answering at `/` of wherever it is nested.
+    pub endpoint: Router,
+    /// Health, readiness, metrics and (with auth) the protected-resource metadata.
+    pub root: Router,
+}
+
+fn build(server: Server, options: HttpOptions, endpoint_path: &str) -> Nestable {
     let auth = auth_layer(&server, &options);
     let sessions = Arc::new(SessionTable::new(sessions::TableLimits::of(&options)));
     if !options.stateless {
@@ -98,7 +121,6 @@ pub fn router(server: Server, options: HttpOptions) -> Router {
         server,
         options,
     });
-    let path = app.options.path.clone();
     let max_body = app.options.max_body_bytes;
     let ops_routes = match app.options.metrics_bind {
         Some(_) => ops::Routes::Health,
@@ -106,7 +128,7 @@ pub fn router(server: Server, options: HttpOptions) -> Router {
     };
     let endpoint = Router::new()
         .route(
-            &path,
+            endpoint_path,
             post_route(post::handle)
                 .get(standalone::open)
                 .delete(standalone::end_session)
@@ -124,16 +146,21 @@ pub fn router(server: Server, options: HttpOptions) -> Router {
         )),
         None => endpoint,
     };
-    // Credentials are checked before the body is read; the metadata stays open.
-    let endpoint = match auth {
-        Some(auth) => endpoint.layer(auth.clone()).merge(auth.metadata_router()),
-        None => endpoint,
+    // Credentials are checked before the body is read; the metadata stays open. Probes and
+    // scrapers carry no credentials either.
+    let (endpoint, root) = match auth {
+        Some(auth) => (endpoint.layer(auth.clone()), auth.metadata_router()),
+        None => (endpoint, Router::new()),
     };
-    // Probes and scrapers carry no credentials; the Host/Origin guard still applies.
-    let endpoint = endpoint.merge(ops::router(app.server.clone(), ops_routes));
+    let root = root.merge(ops::router(app.server.clone(), ops_routes));
     // Outside the limit: it rewrites the limit's own 413 as well as the extractor's. One
     // middleware for both checks, since each layer costs a boxed clone and future per request.
-    endpoint.layer(middleware::from_fn_with_state(app, guard_request))
+    // The Host/Origin guard covers the root routes too.
+    let guard = middleware::from_fn_with_state(app, guard_request);
+    Nestable {
+        endpoint: endpoint.layer(guard.clone()),
+        root: root.layer(guard),
+    }
 }
 
 /// The auth layer `options.auth` configures: the resource is the public URL (or the bound
