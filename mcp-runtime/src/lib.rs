@@ -38,6 +38,7 @@ mod schema;
 mod server;
 #[cfg(feature = "snapshot")]
 pub mod snapshot;
+pub mod testing;
 mod text_args;
 mod tool;
 pub mod transport;
