@@ -315,3 +315,29 @@ async fn lists_are_followed_to_their_last_page() {
     assert!(first_page["nextCursor"].is_string());
     assert_eq!(client.list_tools().await.unwrap().len(), 5);
 }
+
+#[tokio::test]
+async fn changes_outside_requests_reach_a_legacy_session() {
+    use std::time::Duration;
+    let server = server();
+    let client = TestClient::connect(&server).await.unwrap();
+    client
+        .request("resources/subscribe", json!({"uri": "note://watched"}))
+        .await
+        .unwrap();
+    server.notify_resource_updated("note://elsewhere");
+    server.notify_resource_updated("note://watched");
+    let updated = client.next_change().await.unwrap();
+    assert_eq!(updated.method, "notifications/resources/updated");
+    assert_eq!(updated.params["uri"], "note://watched");
+
+    assert!(server.remove_tool("fail"));
+    let changed = client.next_change().await.unwrap();
+    assert_eq!(changed.method, "notifications/tools/list_changed");
+    assert_eq!(client.list_tools().await.unwrap().len(), 4);
+
+    let nothing = tokio::time::timeout(Duration::from_millis(50), client.next_change()).await;
+    assert!(nothing.is_err(), "{nothing:?}");
+    let modern = TestClient::modern(&server).await.unwrap();
+    assert!(modern.next_change().await.is_none());
+}

@@ -39,6 +39,9 @@
 //! them beside the answer. Log messages are sent only once asked for
 //! ([`TestClient::set_log_level`]).
 //!
+//! Notifications outside any request (tool-set changes, updates of subscribed resources) come
+//! from [`TestClient::next_change`] on a legacy session.
+//!
 //! Requests the server sends to the client (sampling, elicitation, roots) are not supported:
 //! the client declares no capability for them unless told to
 //! ([`TestClientBuilder::capabilities`]), and answers any that arrive with -32601, which the
@@ -59,7 +62,7 @@ use crate::protocol::jsonrpc::{Frame, METHOD_NOT_FOUND, Response};
 use crate::protocol::meta::{
     CLIENT_CAPABILITIES_KEY, CLIENT_INFO_KEY, LOG_LEVEL_KEY, LogLevel, PROTOCOL_VERSION_KEY,
 };
-use crate::server::{Incoming, Reply, Server, Session};
+use crate::server::{ChangeNotifications, Incoming, Reply, Server, Session};
 
 mod results;
 
@@ -84,6 +87,8 @@ enum ClientEra {
     Legacy {
         session: Arc<Session>,
         initialized: Value,
+        /// What the session's standalone stream would carry (stdio's stdout, HTTP's GET).
+        changes: tokio::sync::Mutex<ChangeNotifications>,
     },
     Modern,
 }
@@ -133,6 +138,7 @@ impl TestClientBuilder {
         }
         let session = Session::open(&client.server);
         client.era = ClientEra::Legacy {
+            changes: tokio::sync::Mutex::new(ChangeNotifications::of(&session)),
             session,
             initialized: Value::Null,
         };
@@ -200,6 +206,24 @@ impl TestClient {
         Ok(())
     }
 
+    /// Waits for the next notification of the legacy session's own stream, sent outside any
+    /// request: `notifications/tools/list_changed` (after `Server::add_tool`/`remove_tool`) and
+    /// `notifications/resources/updated` of a URI the session subscribed to
+    /// (`resources/subscribe`). Wrap it in `tokio::time::timeout` to assert that nothing comes.
+    /// `None` on 2026-07-28, where these travel on a `subscriptions/listen` request instead, and
+    /// once the server is gone.
+    pub async fn next_change(&self) -> Option<Notification> {
+        let ClientEra::Legacy { changes, .. } = &self.era else {
+            return None;
+        };
+        let line = changes.lock().await.next().await?;
+        let mut message: Value = serde_json::from_str(&line).ok()?;
+        Some(Notification {
+            method: message["method"].as_str()?.to_owned(),
+            params: message["params"].take(),
+        })
+    }
+
     /// Every tool `tools/list` lists, following `nextCursor` to the end.
     pub async fn list_tools(&self) -> Result<Vec<Value>, ClientError> {
         self.list_all("tools/list", "tools").await
@@ -237,7 +261,7 @@ impl TestClient {
         name: &str,
         arguments: Value,
     ) -> Called<ToolResult> {
-        let token = format!("progress-{}", self.next_id.load(Ordering::Relaxed));
+        let token = format!("progress-{}", self.next_id.fetch_add(1, Ordering::Relaxed));
         let params = call_params(name, arguments, Some(Value::String(token)));
         let called = self.request_with_notifications("tools/call", params).await;
         Called {
