@@ -19,6 +19,7 @@
 //! (bad arguments get code -32602 with every violation listed), the narrowing into typed
 //! arguments, and a catch-all that turns `Err` and panics into `isError: true` results.
 //! `#[mcp_server]` does the same for every `#[tool]` method of an impl block.
+//! [`testing::TestClient`] drives a server in-process, for your own tests.
 
 mod completion;
 pub mod config;
@@ -38,6 +39,7 @@ mod schema;
 mod server;
 #[cfg(feature = "snapshot")]
 pub mod snapshot;
+pub mod testing;
 mod text_args;
 mod tool;
 pub mod transport;
