@@ -14,11 +14,6 @@ use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::exchange::Reply;
-use crate::protocol::ProtocolVersion;
-use crate::protocol::jsonrpc::{RequestId, Response};
-use crate::protocol::messages::CallToolResult;
-
 /// `_meta` key of a `tools/call` that may be retried: 1 to 255 bytes of the client's choosing.
 pub const IDEMPOTENCY_KEY_META: &str = "rs.mcp-runtime/idempotencyKey";
 
@@ -29,6 +24,10 @@ pub(super) const MAX_ENTRIES: usize = 10_000;
 pub(super) const MAX_RESULT_BYTES: usize = 8 * 1024;
 
 type Entries = Arc<Mutex<HashMap<Digest32, Entry>>>;
+
+/// How the first call with a key ended, once it has: its result, or `None` when it left nothing
+/// to replay.
+pub(super) type FirstEnd = watch::Receiver<Option<Option<Value>>>;
 
 type Digest32 = [u8; 32];
 
@@ -53,7 +52,7 @@ pub(super) enum Claim {
     /// A call with this key finished: answer its result.
     Replay(Value),
     /// A call with this key runs now: wait for it.
-    Wait(watch::Receiver<Option<Option<Value>>>),
+    Wait(FirstEnd),
     /// The key was used with other arguments.
     Conflict,
 }
@@ -168,46 +167,6 @@ impl Drop for Ticket {
             let _ = done.send(Some(None));
         }
     }
-}
-
-/// A first call's reply that reports its end to `ticket` (its result is replayed to retries).
-pub(super) fn remember(reply: Reply, ticket: Ticket) -> Reply {
-    match reply {
-        Reply::Later(call) => Reply::Later(Box::pin(async move {
-            let response = call.await;
-            ticket.finish(response.as_ref().and_then(|r| r.outcome.as_ref().ok()));
-            response
-        })),
-        Reply::Now(response) => {
-            ticket.finish(response.outcome.as_ref().ok());
-            Reply::Now(response)
-        }
-        Reply::Silent => Reply::Silent,
-    }
-}
-
-/// A duplicate of a running call: the first's result once it has one; if it ended with none
-/// (an error, a cancellation), an `isError` result asking for a retry, which will run.
-pub(super) async fn replay_when_done(
-    id: RequestId,
-    version: ProtocolVersion,
-    mut first: watch::Receiver<Option<Option<Value>>>,
-) -> Option<Response> {
-    let ended = first
-        .wait_for(Option::is_some)
-        .await
-        .ok()
-        .and_then(|e| e.clone());
-    Some(match ended.flatten() {
-        Some(result) => Response::result(id, result),
-        None => Response::result(
-            id,
-            CallToolResult::error_text(
-                "The first call with this idempotency key ended without a result; retry it.",
-            )
-            .into_json(version),
-        ),
-    })
 }
 
 /// Drops expired results, then the oldest tenth of the finished ones.

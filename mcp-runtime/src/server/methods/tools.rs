@@ -14,7 +14,7 @@ use crate::protocol::jsonrpc::{ErrorObject, INVALID_PARAMS, RequestId, Response}
 use crate::protocol::messages::{CallToolResult, Content};
 use crate::server::exchange::{Exchange, Reply};
 use crate::server::handle::{ArgumentErrorChannel, ScopeRefusal};
-use crate::server::idempotency::{Claim, IDEMPOTENCY_KEY_META, remember, replay_when_done};
+use crate::server::idempotency::{Claim, FirstEnd, IDEMPOTENCY_KEY_META, Ticket};
 use crate::server::invoke::{Ended, Invocation, LimitCheck, Limited};
 use crate::server::outcome::{Kind, Outcome, Record, UNKNOWN};
 use crate::server::pagination::{page_bounds, page_result};
@@ -186,6 +186,46 @@ fn start(mut exchange: Exchange<'_>) -> Reply {
         Some(ticket) => remember(reply, ticket),
         None => reply,
     }
+}
+
+/// A first call's reply that reports its end to `ticket` (its result is replayed to retries).
+fn remember(reply: Reply, ticket: Ticket) -> Reply {
+    match reply {
+        Reply::Later(call) => Reply::Later(Box::pin(async move {
+            let response = call.await;
+            ticket.finish(response.as_ref().and_then(|r| r.outcome.as_ref().ok()));
+            response
+        })),
+        Reply::Now(response) => {
+            ticket.finish(response.outcome.as_ref().ok());
+            Reply::Now(response)
+        }
+        Reply::Silent => Reply::Silent,
+    }
+}
+
+/// A duplicate of a running call: the first's result once it has one; if it ended with none
+/// (an error, a cancellation), an `isError` result asking for a retry, which will run.
+async fn replay_when_done(
+    id: RequestId,
+    version: ProtocolVersion,
+    mut first: FirstEnd,
+) -> Option<Response> {
+    let ended = first
+        .wait_for(Option::is_some)
+        .await
+        .ok()
+        .and_then(|e| e.clone());
+    Some(match ended.flatten() {
+        Some(result) => Response::result(id, result),
+        None => Response::result(
+            id,
+            CallToolResult::error_text(
+                "The first call with this idempotency key ended without a result; retry it.",
+            )
+            .into_json(version),
+        ),
+    })
 }
 
 /// The tool's call rate and budget for this call's subject (its principal, else its client's
