@@ -4,6 +4,8 @@
 //! It comes from the verified credential only (an API key's configuration, a JWT's claims),
 //! never from tool input. Servers with no authentication have none.
 
+use std::sync::OnceLock;
+
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -27,7 +29,10 @@ pub struct Principal {
     method: AuthMethod,
     tenant: Option<String>,
     claims: Map<String, Value>,
-    log_id: String,
+    /// Method, issuer or key name, and subject: what sessions are bound to and limits count.
+    identity: String,
+    /// The keyed digest of `identity`, made when a log line first needs it.
+    log_id: OnceLock<String>,
 }
 
 impl Principal {
@@ -35,14 +40,14 @@ impl Principal {
     /// it into the request's extensions; the runtime's own auth layer does the same.
     pub fn new(subject: impl Into<String>, method: AuthMethod) -> Self {
         let subject = subject.into();
-        let log_id = crate::ids::log_digest(identity(&method, &subject).as_bytes());
         Principal {
+            identity: identity(&method, &subject),
             subject,
             scopes: Vec::new(),
             method,
             tenant: None,
             claims: Map::new(),
-            log_id,
+            log_id: OnceLock::new(),
         }
     }
 
@@ -97,7 +102,8 @@ impl Principal {
     /// A keyed, non-reversible digest of its identity: what log lines and spans carry
     /// (`principal_hash`), never the subject itself.
     pub fn log_id(&self) -> &str {
-        &self.log_id
+        self.log_id
+            .get_or_init(|| crate::ids::log_digest(self.identity.as_bytes()))
     }
 
     /// Whether one of its scopes covers `required`. Authorization, "Scope Challenge Handling":
@@ -115,8 +121,8 @@ impl Principal {
 
     /// What binds a session to the principal that opened it: the method, the issuer or key
     /// name, and the subject.
-    pub(crate) fn identity(&self) -> String {
-        identity(&self.method, &self.subject)
+    pub(crate) fn identity(&self) -> &str {
+        &self.identity
     }
 }
 
@@ -139,7 +145,7 @@ fn covers(granted: &str, required: &str) -> bool {
 impl std::fmt::Debug for Principal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Principal")
-            .field("log_id", &self.log_id)
+            .field("log_id", &self.log_id())
             .field("scopes", &self.scopes)
             .finish_non_exhaustive()
     }

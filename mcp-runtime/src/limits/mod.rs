@@ -122,7 +122,7 @@ impl Decision {
 /// address, else (stdio, or a router without peer addresses) everyone together.
 pub(crate) fn subject(extensions: &http::Extensions) -> String {
     if let Some(principal) = extensions.get::<Principal>() {
-        return principal.identity();
+        return principal.identity().to_owned();
     }
     match extensions.get::<ClientAddress>() {
         Some(ClientAddress(ip)) => format!("ip\0{ip}"),

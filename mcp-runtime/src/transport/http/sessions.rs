@@ -117,7 +117,9 @@ impl Drop for InUse {
 
 /// What a request's session must be bound to: its principal's identity.
 pub(super) fn owner_of(extensions: &http::Extensions) -> Option<String> {
-    extensions.get::<Principal>().map(Principal::identity)
+    extensions
+        .get::<Principal>()
+        .map(|principal| principal.identity().to_owned())
 }
 
 /// The table's caps and the initialization deadline, from [`HttpOptions`].
