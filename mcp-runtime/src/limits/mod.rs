@@ -118,16 +118,27 @@ impl Decision {
     }
 }
 
-/// Who a limit counts: the principal when the request is authenticated, else the client's
-/// address, else (stdio, or a router without peer addresses) everyone together.
+/// Who a limit counts: [`client`], else (stdio, or a router without peer addresses) everyone
+/// together.
 pub(crate) fn subject(extensions: &http::Extensions) -> String {
+    client(extensions).unwrap_or_else(|| "local".to_owned())
+}
+
+/// Who a request comes from, for every per-client count (limits, sessions): the principal's
+/// identity when it is authenticated, else its address (resolved through trusted proxies), for
+/// IPv6 its /64, since one host is handed a whole /64 and could rotate through it.
+pub(crate) fn client(extensions: &http::Extensions) -> Option<String> {
     if let Some(principal) = extensions.get::<Principal>() {
-        return principal.identity().to_owned();
+        return Some(principal.identity().to_owned());
     }
-    match extensions.get::<ClientAddress>() {
-        Some(ClientAddress(ip)) => format!("ip\0{ip}"),
-        None => "local".to_owned(),
-    }
+    let ClientAddress(ip) = extensions.get::<ClientAddress>()?;
+    Some(match ip.to_canonical() {
+        std::net::IpAddr::V4(v4) => format!("ip\0{v4}"),
+        std::net::IpAddr::V6(v6) => {
+            let [a, b, c, d, ..] = v6.segments();
+            format!("ip\0{a:x}:{b:x}:{c:x}:{d:x}::/64")
+        }
+    })
 }
 
 /// The client's IP address as the transport resolved it (through trusted proxies), in the
@@ -252,6 +263,32 @@ mod tests {
         assert_eq!(limited(1).retry_after_secs(), 1);
         assert_eq!(limited(1_000).retry_after_secs(), 1);
         assert_eq!(limited(1_001).retry_after_secs(), 2);
+    }
+
+    #[test]
+    fn a_client_is_its_principal_else_its_address_else_nobody() {
+        let mut extensions = http::Extensions::new();
+        assert_eq!(client(&extensions), None);
+        assert_eq!(subject(&extensions), "local");
+        let address = |text: &str| ClientAddress(text.parse().unwrap());
+        extensions.insert(address("203.0.113.7"));
+        assert_eq!(client(&extensions).as_deref(), Some("ip\0203.0.113.7"));
+        extensions.insert(address("::ffff:203.0.113.7"));
+        assert_eq!(
+            client(&extensions).as_deref(),
+            Some("ip\0203.0.113.7"),
+            "a mapped v4 is v4"
+        );
+        extensions.insert(address("2001:db8:1:2:aaaa::1"));
+        let one = client(&extensions);
+        extensions.insert(address("2001:db8:1:2:bbbb::9"));
+        assert_eq!(client(&extensions), one, "one /64 is one client");
+        assert_eq!(one.as_deref(), Some("ip\02001:db8:1:2::/64"));
+        extensions.insert(Principal::new(
+            "alice",
+            crate::principal::AuthMethod::Custom,
+        ));
+        assert_eq!(client(&extensions).as_deref(), Some("custom\0alice"));
     }
 
     #[tokio::test]

@@ -3,7 +3,6 @@
 //! its first message: `lazy.rs`), or with 202 when there is nothing to answer (a notification,
 //! or the client's response to a request of ours).
 
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -16,7 +15,6 @@ use super::sessions::{Full, HttpSession, owner_of};
 use super::stream::{EventStream, StreamKind, sse_response};
 use super::{App, lazy, modern_headers};
 use crate::context::NotificationSink;
-use crate::limits::ClientAddress;
 use crate::protocol::jsonrpc::{
     ErrorObject, HEADER_MISMATCH, INVALID_PARAMS, METHOD_NOT_FOUND, PARSE_ERROR, RequestId,
 };
@@ -39,7 +37,6 @@ pub(super) async fn handle(
             "Not Acceptable: `Accept` must list both application/json and text/event-stream",
         );
     }
-    let owner = owner_of(&extensions);
     let incoming = match Incoming::parse(&body) {
         Ok(incoming) => incoming.with_extensions(extensions),
         Err(_not_json) => {
@@ -72,7 +69,7 @@ pub(super) async fn handle(
                 "Header mismatch: the MCP-Protocol-Version header is required",
             ),
         ),
-        version => legacy(&app, &headers, incoming, version, owner).await,
+        version => legacy(&app, &headers, incoming, version).await,
     }
 }
 
@@ -171,8 +168,9 @@ async fn legacy(
     headers: &HeaderMap,
     incoming: Incoming,
     header_version: Option<ProtocolVersion>,
-    owner: Option<String>,
 ) -> Response {
+    // A legacy session belongs to the principal that opened it.
+    let owner = owner_of(incoming.extensions());
     let method = incoming.method();
     let is_initialize = method == Some("initialize");
     if app.options.stateless {
@@ -249,8 +247,8 @@ async fn initialize(app: &Arc<App>, incoming: Incoming, owner: Option<String>) -
         }
     }
     let session = Session::open_secure(&app.server);
-    // Once auth is on, sessions are counted per principal; before, per peer address.
-    let client = owner.clone().or_else(|| client_key(incoming.extensions()));
+    // Once auth is on, sessions are counted per principal; before, per client address.
+    let client = crate::limits::client(incoming.extensions());
     let held = match app
         .sessions
         .insert(Arc::clone(&session), client.as_deref(), owner)
@@ -269,25 +267,6 @@ async fn initialize(app: &Arc<App>, incoming: Incoming, owner: Option<String>) -
         app.sessions.remove(held.session.id());
     }
     response
-}
-
-/// Whose sessions a new one counts with: the peer's address, as `connections.rs` records it;
-/// for IPv6 its /64, since one host is handed a whole /64 and could rotate through it. A router
-/// nested into an app served without `ConnectInfo` has none: only the total cap holds (the
-/// address is `ClientAddress`, resolved through `MCP_TRUSTED_PROXIES` in `guard_request`). With
-/// auth on, the principal's identity is the key instead.
-fn client_key(extensions: &Extensions) -> Option<String> {
-    let ClientAddress(ip) = extensions.get::<ClientAddress>()?;
-    Some(match ip {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let [a, b, c, d, ..] = v6.segments();
-                format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
-            }
-        },
-    })
 }
 
 /// `initialize` refused at a session cap: 429 for the client's own, 503 for the server's, to be
