@@ -187,11 +187,7 @@ pub fn path(value: &str) -> Result<PathBuf, String> {
 
 /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
 pub fn boolean(value: &str) -> Result<bool, String> {
-    match value.to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err("expected true or false".to_owned()),
-    }
+    crate::setting_values::parse_bool(value)
 }
 
 /// An integer within `range`.
@@ -217,7 +213,7 @@ where
 
 /// A duration such as `250ms`, `30s`, `5m` or `1h`, as every `MCP_*` duration is read.
 pub fn duration(value: &str) -> Result<Duration, String> {
-    crate::transport::http::parse_duration(value)
+    crate::setting_values::parse_duration(value)
 }
 
 /// A URL whose scheme is one of `schemes` (`https`, `postgres`, …), with a host; kept as text.

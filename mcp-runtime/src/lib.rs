@@ -24,7 +24,6 @@
 mod completion;
 pub mod config;
 mod context;
-mod duration;
 mod error;
 mod failure;
 mod ids;
@@ -37,6 +36,7 @@ mod protocol;
 mod resource;
 mod schema;
 mod server;
+mod setting_values;
 #[cfg(feature = "snapshot")]
 pub mod snapshot;
 pub mod testing;

@@ -7,8 +7,9 @@ use std::time::Duration;
 use super::auth::AuthOptions;
 use super::authority::{Authority, OriginValue};
 use super::rate_limits::RateLimitOptions;
-pub use crate::duration::parse_duration;
 use crate::error::Error;
+use crate::setting_values::parse_bool;
+pub use crate::setting_values::parse_duration;
 
 /// Options of the Streamable HTTP transport. `HttpOptions::default()` is the embedded default;
 /// [`HttpOptions::from_env`] reads the `MCP_*` variables over it.
@@ -227,14 +228,6 @@ fn duration_or_zero(value: &str) -> Result<Duration, String> {
         _ if value == "0" => Ok(zero),
         Err(why) if why == "a duration must be positive" => Ok(zero),
         other => other,
-    }
-}
-
-fn parse_bool(value: &str) -> Result<bool, String> {
-    match value.to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err("expected true or false".to_owned()),
     }
 }
 

@@ -14,8 +14,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::guard::{Capacity, over_capacity};
-use crate::duration::parse_duration;
 use crate::limits::{ClientAddress, DEFAULT_MAX_KEYS, Decision, Limiter, Rate, subject};
+use crate::setting_values::parse_duration;
 
 /// Rate-limit settings of the HTTP transport.
 #[derive(Clone, PartialEq, Eq)]

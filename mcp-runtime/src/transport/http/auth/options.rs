@@ -9,7 +9,7 @@ use std::time::Duration;
 use http::Uri;
 use sha2::{Digest, Sha256};
 
-use crate::duration::parse_duration;
+use crate::setting_values::parse_duration;
 
 /// Shortest API key accepted: 16 characters (about 96 bits from a base64 generator).
 const MIN_KEY_CHARS: usize = 16;

@@ -1,4 +1,5 @@
-//! Durations as configuration writes them: `250ms`, `30s`, `5m`, `1h`.
+//! Values as settings write them: durations (`250ms`, `30s`, `5m`, `1h`) and booleans. The
+//! runtime's `MCP_*` variables and `config::Env` for the user's own read them the same way.
 
 use std::time::Duration;
 
@@ -21,5 +22,14 @@ pub fn parse_duration(value: &str) -> Result<Duration, String> {
     match duration.is_zero() {
         true => Err("a duration must be positive".to_owned()),
         false => Ok(duration),
+    }
+}
+
+/// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
+pub(crate) fn parse_bool(value: &str) -> Result<bool, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err("expected true or false".to_owned()),
     }
 }
