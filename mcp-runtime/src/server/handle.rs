@@ -178,6 +178,11 @@ impl Server {
         });
     }
 
+    /// The limiter per-tool limits use (the builder's, or the one the transport put in).
+    pub(crate) fn limiter(&self) -> Arc<Limiter> {
+        Arc::clone(&self.tool_limits().limiter)
+    }
+
     pub(super) fn tool_limits(&self) -> Arc<ToolLimits> {
         Arc::clone(
             &self

@@ -103,7 +103,12 @@ fn build(server: Server, options: HttpOptions, endpoint_path: &str) -> Nestable 
         sessions::spawn_sweeper(&sessions, options.session_sweep, options.session_idle);
         sessions::spawn_reaper(&sessions);
     }
-    let limiter = options.rate_limits.limiter();
+    // The options' limiter (Redis) replaces the builder's; without one, every layer shares the
+    // builder's.
+    let limiter = options
+        .rate_limits
+        .limiter()
+        .unwrap_or_else(|| server.limiter());
     server.use_limits(Arc::clone(&limiter), options.rate_limits.tool_rates.clone());
     let request_limit = options
         .rate_limits

@@ -159,20 +159,19 @@ impl RateLimitOptions {
         options
     }
 
-    /// The limiter these options describe.
-    pub(crate) fn limiter(&self) -> Arc<Limiter> {
-        let redis = self
-            .redis_url
-            .as_deref()
-            .map(|url| Limiter::redis(url, &self.redis_prefix, self.redis_timeout, self.max_keys));
-        match redis {
-            Some(Ok(limiter)) => limiter,
+    /// The limiter these options describe, when they describe one: Redis, or an in-process
+    /// table of another size than the default. `None` keeps the server's own (the builder's).
+    pub(crate) fn limiter(&self) -> Option<Arc<Limiter>> {
+        let Some(url) = self.redis_url.as_deref() else {
+            return (self.max_keys != DEFAULT_MAX_KEYS).then(|| Limiter::in_process(self.max_keys));
+        };
+        match Limiter::redis(url, &self.redis_prefix, self.redis_timeout, self.max_keys) {
+            Ok(limiter) => Some(limiter),
             // Checked when read; a URL set in code that does not parse limits in process.
-            Some(Err(why)) => {
+            Err(why) => {
                 tracing::error!(reason = %why, "MCP_REDIS_URL unusable: rate limits are per instance");
-                Limiter::in_process(self.max_keys)
+                Some(Limiter::in_process(self.max_keys))
             }
-            None => Limiter::in_process(self.max_keys),
         }
     }
 }
