@@ -217,15 +217,15 @@ pub(super) fn client_address(
     if !is_trusted(peer_ip) {
         return peer_ip;
     }
-    let forwarded_for: Vec<IpAddr> = match headers.get_all("x-forwarded-for").iter().next() {
-        Some(_) => headers
-            .get_all("x-forwarded-for")
+    let x_forwarded_for = headers.get_all("x-forwarded-for");
+    let forwarded_for: Vec<IpAddr> = match x_forwarded_for.iter().next().is_some() {
+        true => x_forwarded_for
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .filter_map(|hop| hop.trim().parse().ok())
             .collect(),
-        None => headers
+        false => headers
             .get_all("forwarded")
             .iter()
             .filter_map(|v| v.to_str().ok())
