@@ -272,18 +272,18 @@ mod tests {
         assert_eq!(subject(&extensions), "local");
         let address = |text: &str| ClientAddress(text.parse().unwrap());
         extensions.insert(address("203.0.113.7"));
-        assert_eq!(client(&extensions).as_deref(), Some("ip\0203.0.113.7"));
+        assert_eq!(client(&extensions).as_deref(), Some("ip\x00203.0.113.7"));
         extensions.insert(address("::ffff:203.0.113.7"));
         assert_eq!(
             client(&extensions).as_deref(),
-            Some("ip\0203.0.113.7"),
+            Some("ip\x00203.0.113.7"),
             "a mapped v4 is v4"
         );
         extensions.insert(address("2001:db8:1:2:aaaa::1"));
         let one = client(&extensions);
         extensions.insert(address("2001:db8:1:2:bbbb::9"));
         assert_eq!(client(&extensions), one, "one /64 is one client");
-        assert_eq!(one.as_deref(), Some("ip\02001:db8:1:2::/64"));
+        assert_eq!(one.as_deref(), Some("ip\x002001:db8:1:2::/64"));
         extensions.insert(Principal::new(
             "alice",
             crate::principal::AuthMethod::Custom,
